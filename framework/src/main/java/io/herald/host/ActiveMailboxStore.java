@@ -1,0 +1,67 @@
+package io.herald.host;
+
+import io.herald.api.mail.MessageContent;
+import io.herald.api.mailbox.Delivery;
+import io.herald.api.mailbox.MailboxException;
+import io.herald.api.mailbox.MailboxStore;
+import io.herald.api.mailbox.StoredMessage;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The {@link MailboxStore} the core offers to plugins and to itself: it forwards every call to the store
+ * that is active in the registry now, so that a store plugin can be replaced while others hold this one.
+ */
+public final class ActiveMailboxStore implements MailboxStore {
+
+    private final ExtensionRegistry registry;
+
+    public ActiveMailboxStore(ExtensionRegistry registry) {
+        this.registry = registry;
+    }
+
+    private MailboxStore active() throws MailboxException {
+        return registry.snapshot().mailboxStore()
+                .orElseThrow(() -> new MailboxException("no mailbox store plugin is active", true));
+    }
+
+    public boolean isPresent() {
+        return registry.snapshot().mailboxStore().isPresent();
+    }
+
+    @Override
+    public boolean exists(String mailbox) {
+        return registry.snapshot().mailboxStore().map(s -> s.exists(mailbox)).orElse(false);
+    }
+
+    @Override
+    public void create(String mailbox) throws MailboxException {
+        active().create(mailbox);
+    }
+
+    @Override
+    public List<String> mailboxes() {
+        return registry.snapshot().mailboxStore().map(MailboxStore::mailboxes).orElse(List.of());
+    }
+
+    @Override
+    public List<String> folders(String mailbox) throws MailboxException {
+        return active().folders(mailbox);
+    }
+
+    @Override
+    public StoredMessage deliver(io.herald.api.mailbox.Delivery delivery) throws MailboxException {
+        return active().deliver(delivery);
+    }
+
+    @Override
+    public List<StoredMessage> list(String mailbox, String folder) throws MailboxException {
+        return active().list(mailbox, folder);
+    }
+
+    @Override
+    public Optional<MessageContent> content(String mailbox, String folder, long uid) throws MailboxException {
+        return active().content(mailbox, folder, uid);
+    }
+}

@@ -1,0 +1,162 @@
+package io.herald.host;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.Key;
+import com.google.inject.Module;
+import com.google.inject.Stage;
+import com.google.inject.TypeLiteral;
+import io.herald.api.config.Configuration;
+import io.herald.api.config.ServerIdentity;
+import io.herald.api.mailbox.MailboxEventPublisher;
+import io.herald.api.mailbox.MailboxStore;
+import io.herald.api.notify.NotificationSink;
+import io.herald.api.plugin.HeraldPlugin;
+import io.herald.api.plugin.PluginContext;
+import io.herald.api.routing.Router;
+import io.herald.api.smtp.SmtpHook;
+import io.herald.config.ConfigStore;
+import io.herald.config.HeraldPaths;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.Set;
+
+/**
+ * The plain-Java host: plugins are {@link HeraldPlugin} modules found with {@link ServiceLoader} (or passed in),
+ * each started in a child injector of the core's, and their contributions put into the {@link ExtensionRegistry}.
+ * Used by tests, by embedding programs and by the command-line tools.
+ */
+public final class PlainHost {
+
+    private static final Logger log = LoggerFactory.getLogger(PlainHost.class);
+
+    private final Injector core;
+    private final ExtensionRegistry registry;
+    private final ConfigStore configs;
+    private final HeraldPaths paths;
+    private final boolean readOnly;
+
+    public PlainHost(ExtensionRegistry registry, ConfigStore configs, HeraldPaths paths, ServerIdentity identity,
+                     MailboxEventPublisher events, Clock clock, boolean readOnly) {
+        this.registry = registry;
+        this.configs = configs;
+        this.paths = paths;
+        this.readOnly = readOnly;
+        this.core = Guice.createInjector(Stage.PRODUCTION, new AbstractModule() {
+            @Override
+            protected void configure() {
+                bind(ServerIdentity.class).toInstance(identity);
+                bind(MailboxEventPublisher.class).toInstance(events);
+                bind(MailboxStore.class).toInstance(new ActiveMailboxStore(registry));
+                bind(Clock.class).toInstance(clock);
+                bind(ExtensionRegistry.class).toInstance(registry);
+            }
+        });
+    }
+
+    /** The plugins on the class path, in a stable order (by class name). */
+    public static List<HeraldPlugin> discover(ClassLoader loader) {
+        List<HeraldPlugin> found = new ArrayList<>();
+        ServiceLoader.load(HeraldPlugin.class, loader).forEach(found::add);
+        found.sort(java.util.Comparator.comparing(p -> p.getClass().getName()));
+        return found;
+    }
+
+    /**
+     * Starts one plugin: builds its injector, collects its contributions and registers them.
+     *
+     * @throws PluginStartException when the module cannot be built; nothing is registered then
+     */
+    public Plugin start(HeraldPlugin module, String name, String version) {
+        Configuration config = configs.get(module.configPid());
+        Path dataDir = paths.pluginData(name);
+        if (!readOnly) {
+            try {
+                Files.createDirectories(dataDir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the data folder of plugin " + name + ": " + dataDir, e);
+            }
+        }
+        PluginContext context = new PluginContext(name, config, dataDir, readOnly);
+        Injector child;
+        try {
+            child = core.createChildInjector(new AbstractModule() {
+                @Override
+                protected void configure() {
+                    bind(PluginContext.class).toInstance(context);
+                    bind(Configuration.class).toInstance(config);
+                }
+            }, module);
+        } catch (RuntimeException e) {
+            throw new PluginStartException(name, e);
+        }
+        Plugin plugin = new Plugin(name, version,
+                contributions(child, Key.get(new TypeLiteral<Set<SmtpHook>>() { })),
+                contributions(child, Key.get(new TypeLiteral<Set<Router>>() { })),
+                contributions(child, Key.get(new TypeLiteral<Set<MailboxStore>>() { }, HeraldPlugin.Key.STORE.getAnnotation())),
+                contributions(child, Key.get(new TypeLiteral<Set<NotificationSink>>() { })));
+        registry.add(plugin);
+        log.info("plugin {} {} started: {}", name, version, plugin.extensionPoints());
+        return plugin;
+    }
+
+    /** Starts every plugin given; one that fails to start is logged and left out, the others start. */
+    public List<Plugin> startAll(List<? extends Module> modules) {
+        List<Plugin> started = new ArrayList<>();
+        for (Module m : modules) {
+            if (!(m instanceof HeraldPlugin plugin)) {
+                throw new IllegalArgumentException(m.getClass().getName() + " is not a HeraldPlugin");
+            }
+            String name = plugin.configPid();
+            Package pkg = plugin.getClass().getPackage();
+            String version = pkg != null && pkg.getImplementationVersion() != null ? pkg.getImplementationVersion() : "unversioned";
+            try {
+                started.add(start(plugin, name, version));
+            } catch (RuntimeException e) {
+                log.error("plugin {} failed to start: {}", name, e.getMessage(), e);
+            }
+        }
+        return started;
+    }
+
+    /** Withdraws a plugin's contributions; closes those that are {@link AutoCloseable}. */
+    public void stop(Plugin plugin) {
+        registry.remove(plugin.name());
+        List<Object> all = new ArrayList<>();
+        all.addAll(plugin.smtpHooks());
+        all.addAll(plugin.routers());
+        all.addAll(plugin.mailboxStores());
+        all.addAll(plugin.notificationSinks());
+        for (Object o : all) {
+            if (o instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    log.warn("plugin {}: closing {} failed: {}", plugin.name(), o.getClass().getName(), e.toString());
+                }
+            }
+        }
+    }
+
+    private static <T> List<T> contributions(Injector injector, Key<Set<T>> key) {
+        if (injector.getExistingBinding(key) == null) return List.of();
+        return List.copyOf(injector.getInstance(key));
+    }
+
+    /** A plugin module that could not be built. */
+    public static final class PluginStartException extends RuntimeException {
+        public PluginStartException(String plugin, Throwable cause) {
+            super("plugin " + plugin + " failed to start: " + cause.getMessage(), cause);
+        }
+    }
+}

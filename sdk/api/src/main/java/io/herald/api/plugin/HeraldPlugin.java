@@ -1,0 +1,65 @@
+package io.herald.api.plugin;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.binder.LinkedBindingBuilder;
+import com.google.inject.multibindings.Multibinder;
+import io.herald.api.mailbox.MailboxStore;
+import io.herald.api.notify.NotificationSink;
+import io.herald.api.routing.Router;
+import io.herald.api.smtp.SmtpHook;
+
+/**
+ * A Herald plugin: a Guice module whose bindings are its contributions to the extension points.
+ *
+ * <pre>{@code
+ * public final class GreylistPlugin extends HeraldPlugin {
+ *     protected void configure() {
+ *         smtpHook().to(Greylist.class);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>The host gives the module a child injector of the core's, in which the core's services can be
+ * injected: {@link PluginContext} (name, configuration, data folder), {@link io.herald.api.config.Configuration}
+ * (the plugin's own), {@link MailboxStore} (the active store), {@link io.herald.api.mailbox.MailboxEventPublisher},
+ * {@link java.time.Clock}.
+ *
+ * <p>The plain-Java host finds plugins with {@link java.util.ServiceLoader}: name the class in
+ * {@code META-INF/services/io.herald.api.plugin.HeraldPlugin}. The class needs a public no-argument constructor.
+ */
+public abstract class HeraldPlugin extends AbstractModule {
+
+    /** The configuration pid of this plugin; its file is {@code conf/<pid>.cfg}. Defaults to the plugin's name. */
+    public String configPid() {
+        return getClass().getSimpleName().replaceAll("Plugin$", "").replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    protected final LinkedBindingBuilder<SmtpHook> smtpHook() {
+        return Multibinder.newSetBinder(binder(), SmtpHook.class).addBinding();
+    }
+
+    protected final LinkedBindingBuilder<Router> router() {
+        return Multibinder.newSetBinder(binder(), Router.class).addBinding();
+    }
+
+    /** Contributes the mailbox store; bound as a Guice singleton by the host. */
+    protected final LinkedBindingBuilder<MailboxStore> mailboxStore() {
+        return Multibinder.newSetBinder(binder(), Key.STORE).addBinding();
+    }
+
+    protected final LinkedBindingBuilder<NotificationSink> notificationSink() {
+        return Multibinder.newSetBinder(binder(), NotificationSink.class).addBinding();
+    }
+
+    /**
+     * The Guice keys under which contributions are collected: the host reads these sets from the plugin's injector.
+     * The store is collected under a qualified key so that the core can bind the plain {@link MailboxStore}
+     * (the active store) for every plugin to inject.
+     */
+    public static final class Key {
+        public static final com.google.inject.Key<MailboxStore> STORE =
+                com.google.inject.Key.get(MailboxStore.class, com.google.inject.name.Names.named("herald.contributed"));
+
+        private Key() { }
+    }
+}
