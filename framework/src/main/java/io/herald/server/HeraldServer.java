@@ -1,0 +1,148 @@
+package io.herald.server;
+
+import io.herald.api.config.ServerIdentity;
+import io.herald.api.mailbox.MailboxStore;
+import io.herald.api.plugin.HeraldPlugin;
+import io.herald.config.ConfigStore;
+import io.herald.config.ConfiguredIdentity;
+import io.herald.config.HeraldPaths;
+import io.herald.host.ActiveMailboxStore;
+import io.herald.host.ExtensionRegistry;
+import io.herald.host.PlainHost;
+import io.herald.host.Plugin;
+import io.herald.notify.EventDispatcher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One Herald server in this JVM, on the plain-Java host: configuration, plugins, queue, delivery and listeners.
+ * Tests and embedding programs build one with {@link #builder()}; {@code bin/herald} does the same.
+ *
+ * <pre>{@code
+ * try (HeraldServer server = HeraldServer.builder().home(dir).set("smtp", "port", "0").discoverPlugins().start()) {
+ *     int port = server.smtpPort();
+ * }
+ * }</pre>
+ */
+public final class HeraldServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HeraldServer.class);
+
+    private final HeraldPaths paths;
+    private final ConfigStore configs;
+    private final ServerIdentity identity;
+    private final ExtensionRegistry registry = new ExtensionRegistry();
+    private final EventDispatcher events;
+    private final PlainHost host;
+    private final List<Plugin> plugins = new ArrayList<>();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final boolean readOnly;
+
+    private HeraldServer(Builder b) {
+        this.paths = new HeraldPaths(b.home);
+        this.configs = new ConfigStore(paths.conf(), b.overrides);
+        this.identity = ConfiguredIdentity.from(configs.get("herald"));
+        this.readOnly = b.readOnly;
+        this.events = new EventDispatcher(registry, 10_000);
+        this.host = new PlainHost(registry, configs, paths, identity, events, Clock.systemUTC(), readOnly);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private HeraldServer start(List<HeraldPlugin> modules) throws IOException {
+        if (!readOnly) Files.createDirectories(paths.data());
+        plugins.addAll(host.startAll(modules));
+        if (readOnly) return this;
+        // The queue, the delivery agent and the SMTP listener are started here (see the queue and smtp packages).
+        return this;
+    }
+
+    public HeraldPaths paths() { return paths; }
+
+    public ServerIdentity identity() { return identity; }
+
+    public ExtensionRegistry registry() { return registry; }
+
+    public ConfigStore configs() { return configs; }
+
+    /** The active mailbox store (forwarding to whichever store plugin is active). */
+    public MailboxStore mailboxStore() {
+        return new ActiveMailboxStore(registry);
+    }
+
+    @Override
+    public void close() {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            try {
+                closeables.get(i).close();
+            } catch (Exception e) {
+                log.warn("closing {} failed: {}", closeables.get(i).getClass().getSimpleName(), e.toString());
+            }
+        }
+        for (int i = plugins.size() - 1; i >= 0; i--) host.stop(plugins.get(i));
+        events.close();
+    }
+
+    /** Builds a {@link HeraldServer}. */
+    public static final class Builder {
+        private Path home = Path.of(".");
+        private final Map<String, Map<String, String>> overrides = new HashMap<>();
+        private final List<HeraldPlugin> plugins = new ArrayList<>();
+        private boolean readOnly;
+
+        /** The folder with {@code conf/}, {@code data/} and {@code plugins/}. */
+        public Builder home(Path home) {
+            this.home = home;
+            return this;
+        }
+
+        /** Sets one configuration key, winning over {@code conf/<pid>.cfg}. */
+        public Builder set(String pid, String key, String value) {
+            overrides.computeIfAbsent(pid, k -> new HashMap<>()).put(key, value);
+            return this;
+        }
+
+        /** Adds plugin modules explicitly. */
+        public Builder plugins(List<? extends HeraldPlugin> modules) {
+            plugins.addAll(modules);
+            return this;
+        }
+
+        /** Adds every plugin that {@link java.util.ServiceLoader} finds through this class loader. */
+        public Builder discoverPlugins(ClassLoader loader) {
+            plugins.addAll(PlainHost.discover(loader));
+            return this;
+        }
+
+        public Builder discoverPlugins() {
+            return discoverPlugins(Thread.currentThread().getContextClassLoader());
+        }
+
+        /** Only read: start the plugins read-only and no listeners (command-line tools beside a running server). */
+        public Builder readOnly(boolean readOnly) {
+            this.readOnly = readOnly;
+            return this;
+        }
+
+        public HeraldServer start() throws IOException {
+            HeraldServer server = new HeraldServer(this);
+            try {
+                return server.start(plugins);
+            } catch (IOException | RuntimeException e) {
+                server.close();
+                throw e;
+            }
+        }
+    }
+}
