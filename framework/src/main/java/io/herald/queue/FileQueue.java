@@ -302,6 +302,7 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
                     moved.add(s);
                 } catch (IOException e) {
                     s.failure = e;
+                    deleteQuietly(activeDir.resolve(s.id + ".state"));
                 }
             }
             if (s.failure != null) fail(s, s.failure);
