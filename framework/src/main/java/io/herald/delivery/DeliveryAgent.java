@@ -1,0 +1,230 @@
+package io.herald.delivery;
+
+import io.herald.api.mail.Envelope;
+import io.herald.api.mail.MailAddress;
+import io.herald.api.mailbox.Delivery;
+import io.herald.api.mailbox.Folders;
+import io.herald.api.mailbox.MailboxException;
+import io.herald.api.mailbox.MailboxStore;
+import io.herald.api.mailbox.StoredMessage;
+import io.herald.api.routing.Route;
+import io.herald.api.routing.Router;
+import io.herald.host.ExtensionRegistry;
+import io.herald.queue.FileQueue;
+import io.herald.queue.QueueEntry;
+import io.herald.queue.QueueSettings;
+import io.herald.queue.RecipientState;
+import io.herald.queue.RecipientState.Status;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Delivers queue entries: every committed entry and every entry recovered at start, on
+ * {@code delivery.threads} threads. For each recipient that is due, the router chain is asked again
+ * (the routers active <em>now</em>; first non-{@link Route.Pass} answer wins) and:
+ * <ul>
+ *   <li>{@link Route.Local} → {@link MailboxStore#deliver} into INBOX with {@code Return-Path:} + the hooks'
+ *       header fields + the received bytes, and the delivery key {@code <queue id>/<recipient canonical>},
+ *       so that a re-delivery after a crash is stored once;</li>
+ *   <li>{@link Route.Refuse} 5xx, or no router claims the recipient → failed permanently
+ *       ({@link BounceSink});</li>
+ *   <li>{@link Route.Relay} → deferred: there is no outbound SMTP client yet, the entry stays queued;</li>
+ *   <li>a temporary {@link MailboxException}, no active store, a 4xx refusal or a router that throws → deferred
+ *       with doubling back-off ({@code retry.initial} .. {@code retry.max}); still deferred {@code giveUpAfter}
+ *       after arrival → failed.</li>
+ * </ul>
+ * One entry is worked on by one thread at a time; each outcome is persisted by the queue before the next.
+ */
+public final class DeliveryAgent implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DeliveryAgent.class);
+
+    private final FileQueue queue;
+    private final ExtensionRegistry registry;
+    private final QueueSettings settings;
+    private final BounceSink bounces;
+    private final Clock clock;
+    private final ThreadPoolExecutor workers;
+    private final ScheduledExecutorService timer;
+    private volatile boolean closed;
+
+    /**
+     * @param queue    the queue to deliver from; {@link #start()} starts it
+     * @param registry where the routers and the mailbox store are found at each attempt
+     * @param settings retry schedule and thread count
+     * @param bounces  told of permanent failures ({@link BounceSink#NONE} until DSNs exist)
+     */
+    public DeliveryAgent(FileQueue queue, ExtensionRegistry registry, QueueSettings settings, BounceSink bounces) {
+        this.queue = Objects.requireNonNull(queue, "queue");
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.bounces = Objects.requireNonNull(bounces, "bounces");
+        this.clock = queue.clock();
+        this.workers = new ThreadPoolExecutor(settings.deliveryThreads(), settings.deliveryThreads(), 0, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), named("herald-delivery"));
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, named("herald-delivery-timer"));
+        t.setRemoveOnCancelPolicy(true);
+        this.timer = t;
+    }
+
+    /** Starts the queue with this agent as its consumer: recovered entries are delivered first. */
+    public int start() throws IOException {
+        return queue.start(this::submit);
+    }
+
+    /** Schedules an attempt for an entry now (also the queue's consumer). */
+    public void submit(QueueEntry entry) {
+        if (closed) return;
+        try {
+            workers.execute(() -> attempt(entry));
+        } catch (RejectedExecutionException e) {
+            log.debug("delivery agent closed; {} stays queued", entry.id());
+        }
+    }
+
+    /** Stops delivering; attempts in progress finish. Entries stay in the queue for the next start. */
+    @Override
+    public void close() {
+        closed = true;
+        timer.shutdownNow();
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
+                log.warn("delivery attempts still running after 30s; leaving them");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void attempt(QueueEntry entry) {
+        if (closed) return;
+        Instant now = clock.instant();
+        ExtensionRegistry.Extensions ext = registry.snapshot();
+        boolean persistFailed = false;
+        for (RecipientState r : entry.recipients()) {
+            if (closed) return;
+            if (!r.due(now)) continue;
+            RecipientState next = deliverOne(ext, entry, r, now);
+            if (next.status() == Status.FAILED) {
+                log.warn("delivery {} to {} failed permanently: {}", entry.id(), r.recipient(), next.lastReply());
+                try {
+                    bounces.permanentFailure(entry, next);
+                } catch (Exception e) {
+                    log.error("delivery {}: the bounce for {} could not be queued; retrying later", entry.id(), r.recipient(), e);
+                    next = deferred(entry, r, now, "451 4.3.0 bounce not queued: " + e);
+                }
+            }
+            try {
+                queue.update(entry, next);
+            } catch (IOException e) {
+                // the store dedupes by delivery key, so trying again later is safe
+                log.error("delivery {}: cannot record the state of {}: {}", entry.id(), r.recipient(), e.toString());
+                persistFailed = true;
+            }
+        }
+        if (entry.finished()) return;
+        Instant due = persistFailed ? now.plus(settings.retryInitial()) : entry.nextAttempt().orElse(now);
+        long delay = Math.max(0, Duration.between(clock.instant(), due).toMillis());
+        try {
+            timer.schedule(() -> submit(entry), delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            log.debug("delivery agent closed; {} stays queued", entry.id());
+        }
+    }
+
+    private RecipientState deliverOne(ExtensionRegistry.Extensions ext, QueueEntry entry, RecipientState r, Instant now) {
+        MailAddress rcpt = r.recipient();
+        Route route;
+        try {
+            route = route(ext.routers(), entry.envelope(), rcpt);
+        } catch (RuntimeException e) {
+            // Router contract: a router that throws makes the recipient a temporary failure (fails closed)
+            log.warn("delivery {}: routing {} failed: {}", entry.id(), rcpt, e.toString());
+            return deferred(entry, r, now, "451 4.3.0 routing failed: " + e.getMessage());
+        }
+        if (route instanceof Route.Local local) {
+            Optional<MailboxStore> store = ext.mailboxStore();
+            if (store.isEmpty()) return deferred(entry, r, now, "451 4.3.0 no mailbox store is active");
+            Delivery d = new Delivery(local.mailbox(), Folders.INBOX,
+                    new DeliveryContent(entry.envelope().reversePathText(), entry.addedHeaders(), entry.content()),
+                    deliveryKey(entry, rcpt), entry.arrival(), Set.of());
+            try {
+                StoredMessage m = store.get().deliver(d);
+                log.debug("delivered {} to {} (uid {})", entry.id(), local.mailbox(), m.uid());
+                return state(r, Status.DELIVERED, Optional.empty(), "250 2.0.0 delivered to " + local.mailbox() + " uid " + m.uid(), now);
+            } catch (MailboxException e) {
+                if (e.isTemporary()) return deferred(entry, r, now, "452 4.2.0 " + e.getMessage());
+                return state(r, Status.FAILED, Optional.empty(), "550 5.2.0 " + e.getMessage(), now);
+            } catch (RuntimeException e) {
+                log.error("delivery {}: the mailbox store threw for {}", entry.id(), local.mailbox(), e);
+                return deferred(entry, r, now, "451 4.3.0 mailbox store failed: " + e);
+            }
+        }
+        if (route instanceof Route.Relay relay) {
+            String to = relay.hosts().isEmpty() ? "MX of " + rcpt.domain() : String.join(",", relay.hosts());
+            log.info("delivery {}: {} is to be relayed to {}, but there is no outbound SMTP transport yet; it stays queued",
+                    entry.id(), rcpt, to);
+            return deferred(entry, r, now, "451 4.4.0 relay to " + to + " not available (no outbound transport)");
+        }
+        if (route instanceof Route.Refuse refuse) {
+            String reply = refuse.code() + " " + refuse.enhancedCode() + " " + refuse.text();
+            return refuse.code() >= 500 ? state(r, Status.FAILED, Optional.empty(), reply, now) : deferred(entry, r, now, reply);
+        }
+        return state(r, Status.FAILED, Optional.empty(), "550 5.7.1 no route to " + rcpt + " (relaying denied)", now);
+    }
+
+    /** The delivery key: identifies one recipient's copy across retries and restarts. */
+    public static String deliveryKey(QueueEntry entry, MailAddress recipient) {
+        return entry.id() + "/" + recipient.canonical();
+    }
+
+    private static Route route(List<Router> routers, Envelope envelope, MailAddress rcpt) {
+        for (Router router : routers) {
+            Route route = router.route(envelope, rcpt);
+            if (route != null && !(route instanceof Route.Pass)) return route;
+        }
+        return Route.pass();
+    }
+
+    private RecipientState deferred(QueueEntry entry, RecipientState r, Instant now, String reply) {
+        if (!now.isBefore(entry.arrival().plus(settings.giveUpAfter()))) {
+            return state(r, Status.FAILED, Optional.empty(),
+                    "554 4.4.7 delivery time expired after " + settings.giveUpAfter() + "; last reply: " + reply, now);
+        }
+        Instant next = now.plus(settings.retryDelay(r.attempts() + 1));
+        log.info("delivery {} to {} deferred until {}: {}", entry.id(), r.recipient(), next, reply);
+        return state(r, Status.DEFERRED, Optional.of(next), reply, now);
+    }
+
+    private static RecipientState state(RecipientState r, Status status, Optional<Instant> next, String reply, Instant now) {
+        return new RecipientState(r.index(), r.recipient(), status, r.attempts() + 1, next, reply, Optional.of(now));
+    }
+
+    private static ThreadFactory named(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return runnable -> {
+            Thread t = new Thread(runnable, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,162 @@
+package io.herald.delivery;
+
+import io.herald.api.mailbox.MailboxException;
+import io.herald.api.routing.Route;
+import io.herald.api.routing.Router;
+import io.herald.api.smtp.HeaderField;
+import io.herald.host.ExtensionRegistry;
+import io.herald.queue.FileQueue;
+import io.herald.queue.QueueEntry;
+import io.herald.queue.QueueSettings;
+import io.herald.queue.QueueTestSupport.MemoryStore;
+import io.herald.queue.RecipientState;
+import io.herald.queue.RecipientState.Status;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static io.herald.queue.QueueTestSupport.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class DeliveryAgentTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void deliversLocallyWithReturnPathAndAddedHeadersThenRemovesTheEntry() throws Exception {
+        MemoryStore store = new MemoryStore();
+        QueueSettings settings = fastSettings();
+        FileQueue q = new FileQueue(dir, settings);
+        try (DeliveryAgent agent = new DeliveryAgent(q, registry(List.of(allLocal()), store), settings, BounceSink.NONE)) {
+            agent.start();
+            byte[] body = bytes("Received: from x\r\nSubject: hi\r\n\r\nhello\r\n");
+            String id = commit(q, envelope("sender@example.org", "Olaf@herald.test"), body,
+                    List.of(new HeaderField("X-Spam-Status", "No")));
+            assertThat(q.awaitEmpty(Duration.ofSeconds(30))).isTrue();
+            byte[] got = store.byKey.get(id + "/olaf@herald.test");
+            assertThat(new String(got)).isEqualTo("Return-Path: <sender@example.org>\r\nX-Spam-Status: No\r\n"
+                    + "Received: from x\r\nSubject: hi\r\n\r\nhello\r\n");
+            assertThat(store.stored.get(0).mailbox()).isEqualTo("olaf@herald.test");
+            assertThat(store.stored.get(0).folder()).isEqualTo("INBOX");
+            assertThat(q.stats().delivered()).isEqualTo(1);
+            assertThat(dir.resolve("active")).isEmptyDirectory();
+        } finally {
+            q.close();
+        }
+    }
+
+    @Test
+    void restartRedeliversOnlyUnfinishedRecipients() throws Exception {
+        QueueSettings slow = new QueueSettings(Duration.ofHours(1), Duration.ofHours(1), Duration.ofDays(5), 2, 4);
+        MemoryStore first = new MemoryStore();
+        first.failure = d -> d.mailbox().startsWith("carol") ? new MailboxException("disk full", true) : null;
+        String id;
+        FileQueue q = new FileQueue(dir, slow);
+        try (DeliveryAgent agent = new DeliveryAgent(q, registry(List.of(allLocal()), first), slow, BounceSink.NONE)) {
+            agent.start();
+            id = commit(q, envelope("s@example.org", "alice@herald.test", "bob@herald.test", "carol@herald.test"),
+                    bytes("Subject: x\r\n\r\nx\r\n"), List.of());
+            await().atMost(30, TimeUnit.SECONDS).until(() ->
+                    q.entry(id).orElseThrow().recipients().stream().noneMatch(r -> r.status() == Status.PENDING));
+            assertThat(q.entry(id).orElseThrow().recipients()).extracting(RecipientState::status)
+                    .containsExactly(Status.DELIVERED, Status.DELIVERED, Status.DEFERRED);
+            assertThat(q.entry(id).orElseThrow().recipient(2).lastReply()).contains("disk full");
+        } finally {
+            q.close();
+        }
+
+        // two hours later (past the one-hour retry), with a store that works
+        MemoryStore second = new MemoryStore();
+        FileQueue q2 = new FileQueue(dir, slow, Clock.offset(Clock.systemUTC(), Duration.ofHours(2)));
+        try (DeliveryAgent agent = new DeliveryAgent(q2, registry(List.of(allLocal()), second), slow, BounceSink.NONE)) {
+            assertThat(agent.start()).isEqualTo(1);
+            assertThat(q2.awaitEmpty(Duration.ofSeconds(30))).isTrue();
+            assertThat(second.calls.keySet()).containsExactly(id + "/carol@herald.test");
+        } finally {
+            q2.close();
+        }
+    }
+
+    @Test
+    void temporaryFailuresAreRetriedWithBackOff() throws Exception {
+        MemoryStore store = new MemoryStore();
+        store.failure = d -> store.attempts(d.deliveryKey()) <= 2 ? new MailboxException("busy", true) : null;
+        QueueSettings settings = fastSettings();
+        FileQueue q = new FileQueue(dir, settings);
+        try (DeliveryAgent agent = new DeliveryAgent(q, registry(List.of(allLocal()), store), settings, BounceSink.NONE)) {
+            agent.start();
+            String id = commit(q, envelope("s@example.org", "olaf@herald.test"), bytes("x\r\n"), List.of());
+            assertThat(q.awaitEmpty(Duration.ofSeconds(30))).isTrue();
+            assertThat(store.attempts(id + "/olaf@herald.test")).isEqualTo(3);
+            assertThat(store.byKey).containsKey(id + "/olaf@herald.test");
+            assertThat(q.stats().deferred()).isEqualTo(2);
+        } finally {
+            q.close();
+        }
+        assertThat(settings.retryDelay(1)).isEqualTo(Duration.ofMillis(20));
+        assertThat(settings.retryDelay(2)).isEqualTo(Duration.ofMillis(40));
+        assertThat(settings.retryDelay(10)).isEqualTo(Duration.ofMillis(100));
+    }
+
+    @Test
+    void eachRouteHasItsOutcome() throws Exception {
+        Router router = (env, rcpt) -> switch (rcpt.localPart()) {
+            case "local" -> Route.local(rcpt.canonical());
+            case "remote" -> new Route.Relay(List.of("mx.example.net"));
+            case "refused" -> Route.refuse(550, "5.1.1", "no such user");
+            case "gone" -> Route.local("gone@herald.test");
+            default -> Route.pass();
+        };
+        MemoryStore store = new MemoryStore();
+        store.failure = d -> d.mailbox().startsWith("gone") ? new MailboxException("mailbox deleted", false) : null;
+        List<RecipientState> bounced = new CopyOnWriteArrayList<>();
+        QueueSettings settings = new QueueSettings(Duration.ofHours(1), Duration.ofHours(1), Duration.ofDays(5), 2, 4);
+        FileQueue q = new FileQueue(dir, settings);
+        try (DeliveryAgent agent = new DeliveryAgent(q, registry(List.of(router), store), settings,
+                (entry, failure) -> bounced.add(failure))) {
+            agent.start();
+            String id = commit(q, envelope("s@example.org", "local@herald.test", "remote@example.net",
+                    "refused@herald.test", "nobody@elsewhere.example", "gone@herald.test"), bytes("x\r\n"), List.of());
+            await().atMost(30, TimeUnit.SECONDS).until(() ->
+                    q.entry(id).orElseThrow().recipients().stream().noneMatch(r -> r.status() == Status.PENDING));
+            List<RecipientState> rs = q.entry(id).orElseThrow().recipients();
+            assertThat(rs).extracting(RecipientState::status).containsExactly(
+                    Status.DELIVERED, Status.DEFERRED, Status.FAILED, Status.FAILED, Status.FAILED);
+            assertThat(rs.get(1).lastReply()).contains("mx.example.net").contains("no outbound transport");
+            assertThat(rs.get(2).lastReply()).isEqualTo("550 5.1.1 no such user");
+            assertThat(rs.get(3).lastReply()).startsWith("550 5.7.1");
+            assertThat(rs.get(4).lastReply()).startsWith("550 5.2.0").contains("mailbox deleted");
+            assertThat(bounced).extracting(RecipientState::index).containsExactlyInAnyOrder(2, 3, 4);
+            assertThat(q.list()).singleElement().extracting(QueueEntry.EntryInfo::id).isEqualTo(id);
+        } finally {
+            q.close();
+        }
+    }
+
+    @Test
+    void noActiveStoreDefersAndGivingUpFails() throws Exception {
+        QueueSettings settings = new QueueSettings(Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(200), 2, 4);
+        ExtensionRegistry noStore = registry(List.of(allLocal()), null);
+        List<RecipientState> bounced = new CopyOnWriteArrayList<>();
+        FileQueue q = new FileQueue(dir, settings);
+        try (DeliveryAgent agent = new DeliveryAgent(q, noStore, settings, (e, f) -> bounced.add(f))) {
+            agent.start();
+            commit(q, envelope("s@example.org", "olaf@herald.test"), bytes("x\r\n"), List.of());
+            assertThat(q.awaitEmpty(Duration.ofSeconds(30))).isTrue();
+            assertThat(bounced).singleElement().satisfies(f -> {
+                assertThat(f.status()).isEqualTo(Status.FAILED);
+                assertThat(f.lastReply()).contains("4.4.7").contains("no mailbox store is active");
+            });
+        } finally {
+            q.close();
+        }
+    }
+}

@@ -1,0 +1,188 @@
+package io.herald.queue;
+
+import io.herald.api.mail.Envelope;
+import io.herald.api.smtp.HeaderField;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static io.herald.queue.QueueTestSupport.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class FileQueueTest {
+
+    @TempDir
+    Path dir;
+
+    private static List<String> names(Path d) throws IOException {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void commitMakesMessageAndEnvelopeDurableInActive() throws Exception {
+        List<QueueEntry> handed = new CopyOnWriteArrayList<>();
+        try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
+            q.start(handed::add);
+            Envelope env = envelope("sender@example.org", "olaf@herald.test", "Elsa@Herald.Test");
+            Spool s = q.open(session(), env);
+            assertThat(dir.resolve("tmp").resolve(s.id() + ".msg")).exists();
+            byte[] body = bytes("Received: from client.example\r\nSubject: hi\r\n\r\nhello\r\n");
+            s.write(body, 0, 10);
+            s.write(body, 10, body.length - 10);
+            assertThat(s.size()).isEqualTo(body.length);
+            assertThat(read(s.content())).isEqualTo(body);
+            List<HeaderField> headers = List.of(new HeaderField("X-Spam-Status", "No, score=0.1"));
+            s.commit(headers).get(10, TimeUnit.SECONDS);
+
+            assertThat(names(dir.resolve("tmp"))).isEmpty();
+            assertThat(names(dir.resolve("active"))).containsExactly(s.id() + ".msg", s.id() + ".state");
+            EntryFormat.Parsed p = EntryFormat.read(dir.resolve("active").resolve(s.id() + ".msg"), s.id());
+            assertThat(p.envelope()).isEqualTo(env);
+            assertThat(p.session()).isEqualTo(session());
+            assertThat(p.headers()).isEqualTo(headers);
+            assertThat(p.bodyLength()).isEqualTo(body.length);
+
+            QueueEntry e = q.entry(s.id()).orElseThrow();
+            assertThat(read(e.content())).isEqualTo(body);
+            assertThat(e.recipients()).extracting(RecipientState::status).containsOnly(RecipientState.Status.PENDING);
+            assertThat(q.stats().committed()).isEqualTo(1);
+            assertThat(q.stats().syncs()).isEqualTo(1);
+            org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> handed.size() == 1);
+            assertThat(q.list()).extracting(QueueEntry.EntryInfo::id).containsExactly(s.id());
+        }
+    }
+
+    @Test
+    void fiftyConcurrentCommitsShareSyncs() throws Exception {
+        int n = 50;
+        try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
+            q.start(e -> { });
+            CyclicBarrier barrier = new CyclicBarrier(n);
+            List<CompletableFuture<String>> results = new ArrayList<>();
+            byte[] body = new byte[5 * 1024];
+            Arrays.fill(body, (byte) 'x');
+            for (int i = 0; i < n; i++) {
+                results.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        Spool s = q.open(session(), envelope("a@example.org", "olaf@herald.test"));
+                        s.write(body, 0, body.length);
+                        barrier.await(30, TimeUnit.SECONDS);
+                        s.commit(List.of()).get(30, TimeUnit.SECONDS);
+                        return s.id();
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                }, r -> new Thread(r).start()));
+            }
+            List<String> ids = new ArrayList<>();
+            for (CompletableFuture<String> f : results) ids.add(f.get(60, TimeUnit.SECONDS));
+            assertThat(ids).doesNotHaveDuplicates().hasSize(n);
+            QueueStats st = q.stats();
+            assertThat(st.committed()).isEqualTo(n);
+            assertThat(st.syncs()).isLessThan(n);
+            assertThat(st.largestBatch()).isGreaterThan(1);
+        }
+    }
+
+    @Test
+    void halfWrittenAndDamagedFilesAreSetAsideAtRecovery() throws Exception {
+        String good;
+        try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
+            q.start(e -> { });
+            good = commit(q, envelope("a@example.org", "olaf@herald.test"), bytes("Subject: ok\r\n\r\nbody\r\n"), List.of());
+            // a spool that never got committed
+            Spool open = q.open(session(), envelope("a@example.org", "olaf@herald.test"));
+            open.write(bytes("partial"), 0, 7);
+        }
+        Path active = dir.resolve("active");
+        byte[] whole = Files.readAllBytes(active.resolve(good + ".msg"));
+        Files.write(active.resolve("00000000000001.msg"), Arrays.copyOf(whole, whole.length - 20)); // torn trailer
+        byte[] flipped = whole.clone();
+        flipped[whole.length / 2] ^= 0x01;
+        Files.write(active.resolve("00000000000002.msg"), flipped);                                 // damaged byte
+        Files.write(active.resolve("00000000000003.state"), bytes("0 DELIVERED 1 -1 0 x #00000000\n")); // orphan state
+
+        List<QueueEntry> handed = new CopyOnWriteArrayList<>();
+        try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
+            assertThat(q.start(handed::add)).isEqualTo(1);
+            assertThat(q.stats().corrupt()).isEqualTo(2);
+            assertThat(names(dir.resolve("tmp"))).isEmpty();
+            assertThat(names(active)).containsExactly(good + ".msg", good + ".state");
+            assertThat(names(dir.resolve("corrupt"))).containsExactly("00000000000001.msg", "00000000000002.msg");
+            assertThat(read(q.entry(good).orElseThrow().content())).isEqualTo(bytes("Subject: ok\r\n\r\nbody\r\n"));
+            org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> handed.size() == 1);
+            // new ids keep sorting after recovered ones
+            Spool s = q.open(session(), envelope("a@example.org", "olaf@herald.test"));
+            assertThat(s.id()).isGreaterThan(good);
+            s.discard();
+        }
+    }
+
+    @Test
+    void discardRemovesTheSpoolFile() throws Exception {
+        try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
+            q.start(e -> { });
+            Spool s = q.open(session(), envelope(null, "olaf@herald.test"));
+            s.write(bytes("x"), 0, 1);
+            s.discard();
+            s.discard();
+            assertThat(names(dir.resolve("tmp"))).isEmpty();
+            assertThatThrownBy(() -> s.write(bytes("y"), 0, 1)).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> s.commit(List.of()).get()).hasCauseInstanceOf(IllegalStateException.class);
+            assertThat(q.size()).isZero();
+        }
+    }
+
+    @Test
+    void aCommitThatCannotBeMadeDurableFailsAndLeavesNothing() throws Exception {
+        try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
+            q.start(e -> { });
+            Spool s = q.open(session(), envelope("a@example.org", "olaf@herald.test"));
+            s.write(bytes("x"), 0, 1);
+            // the spool file vanishes under us (as on a failing disk): the rename into active/ fails
+            Files.delete(dir.resolve("tmp").resolve(s.id() + ".msg"));
+            assertThatThrownBy(() -> s.commit(List.of()).get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IOException.class);
+            assertThat(names(dir.resolve("active"))).isEmpty();
+            assertThat(q.size()).isZero();
+            assertThat(q.stats().commitFailures()).isEqualTo(1);
+            assertThat(q.awaitEmpty(java.time.Duration.ofSeconds(10))).isTrue();
+        }
+    }
+
+    @Test
+    void aTornStateLineIsIgnoredAndCutOff() throws Exception {
+        String id;
+        try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
+            q.start(e -> { });
+            id = commit(q, envelope("a@example.org", "olaf@herald.test", "elsa@herald.test"), bytes("x\r\n"), List.of());
+            QueueEntry e = q.entry(id).orElseThrow();
+            q.update(e, new RecipientState(0, e.recipient(0).recipient(), RecipientState.Status.DELIVERED, 1,
+                    java.util.Optional.empty(), "250 2.0.0 ok", java.util.Optional.of(java.time.Instant.now())));
+        }
+        Path state = dir.resolve("active").resolve(id + ".state");
+        Files.write(state, bytes("1 DELIVERED 1 -1 0 250 ok"), java.nio.file.StandardOpenOption.APPEND); // no newline: torn
+        try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
+            q.start(e -> { });
+            List<RecipientState> rs = q.entry(id).orElseThrow().recipients();
+            assertThat(rs.get(0).status()).isEqualTo(RecipientState.Status.DELIVERED);
+            assertThat(rs.get(1).status()).isEqualTo(RecipientState.Status.PENDING);
+            assertThat(new String(Files.readAllBytes(state))).endsWith("\n");
+        }
+    }
+}
