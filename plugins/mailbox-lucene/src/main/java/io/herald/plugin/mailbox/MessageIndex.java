@@ -176,6 +176,7 @@ final class MessageIndex implements AutoCloseable {
     private Query parse(String query) {
         MultiFieldQueryParser p = new MultiFieldQueryParser(new String[] {F_SUBJECT, F_BODY, F_FROM, F_ATTACHMENT}, analyzer);
         p.setDefaultOperator(QueryParser.Operator.AND);
+        p.setSplitOnWhitespace(true);
         p.setAutoGeneratePhraseQueries(true); // a CJK word becomes a phrase of its characters
         try {
             return p.parse(query);
