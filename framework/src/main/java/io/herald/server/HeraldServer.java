@@ -10,7 +10,11 @@ import io.herald.host.ActiveMailboxStore;
 import io.herald.host.ExtensionRegistry;
 import io.herald.host.PlainHost;
 import io.herald.host.Plugin;
+import io.herald.delivery.BounceSink;
+import io.herald.delivery.DeliveryAgent;
 import io.herald.notify.EventDispatcher;
+import io.herald.queue.FileQueue;
+import io.herald.queue.QueueSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -46,6 +51,7 @@ public final class HeraldServer implements AutoCloseable {
     private final List<Plugin> plugins = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final boolean readOnly;
+    private FileQueue queue;
 
     private HeraldServer(Builder b) {
         this.paths = new HeraldPaths(b.home);
@@ -64,8 +70,28 @@ public final class HeraldServer implements AutoCloseable {
         if (!readOnly) Files.createDirectories(paths.data());
         plugins.addAll(host.startAll(modules));
         if (readOnly) return this;
-        // The queue, the delivery agent and the SMTP listener are started here (see the queue and smtp packages).
+        QueueSettings queueSettings = QueueSettings.from(configs.get(QueueSettings.PID));
+        queue = new FileQueue(paths.queue(), queueSettings);
+        DeliveryAgent agent = new DeliveryAgent(queue, registry, queueSettings, BounceSink.NONE);
+        closeables.add(agent);
+        closeables.add(queue);
+        int recovered = agent.start();
+        if (recovered > 0) log.info("queue: {} messages recovered from {}", recovered, paths.queue());
         return this;
+    }
+
+    /** The durable queue; empty in read-only mode. */
+    public FileQueue queue() {
+        if (queue == null) throw new IllegalStateException("no queue in read-only mode");
+        return queue;
+    }
+
+    /**
+     * Waits until no message is being committed and the queue holds nothing that is due now
+     * (used by tests and tools to know that accepted mail has been delivered).
+     */
+    public boolean awaitIdle(Duration timeout) throws InterruptedException {
+        return queue().awaitEmpty(timeout);
     }
 
     public HeraldPaths paths() { return paths; }
