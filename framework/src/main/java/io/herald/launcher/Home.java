@@ -57,12 +57,23 @@ public final class Home {
     }
 
     /**
-     * A class loader over {@code <home>/plugins/*.jar} whose parent is the launcher's (application) class loader, so that
+     * The plugin jars to load: the distribution's built-in ones ({@code <dist>/plugins}) and the home's own
+     * ({@code <home>/plugins}); a jar of the same file name in the home replaces the distribution's.
+     */
+    public static List<Path> pluginJars(Path home, Path dist) {
+        java.util.Map<String, Path> byName = new java.util.TreeMap<>();
+        if (dist != null) pluginJars(dist).forEach(p -> byName.put(p.getFileName().toString(), p));
+        pluginJars(home).forEach(p -> byName.put(p.getFileName().toString(), p));
+        return List.copyOf(byName.values());
+    }
+
+    /**
+     * A class loader over {@link #pluginJars(Path, Path) the plugin jars} whose parent is the launcher's (application) class loader, so that
      * plugins see the API and the libraries in {@code lib/}, and {@link java.util.ServiceLoader} finds plugins in both.
      */
     public static URLClassLoader pluginLoader(Path home) {
         List<URL> urls = new ArrayList<>();
-        for (Path jar : pluginJars(home)) {
+        for (Path jar : pluginJars(home, distribution())) {
             try {
                 urls.add(jar.toUri().toURL());
             } catch (MalformedURLException e) {

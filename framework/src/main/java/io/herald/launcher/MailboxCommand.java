@@ -39,7 +39,8 @@ final class MailboxCommand {
             MailboxStore store = server.mailboxStore();
             if (store instanceof ActiveMailboxStore active && !active.isPresent()) {
                 throw new Main.CommandFailedException("no mailbox store plugin is active (looked in "
-                        + home.resolve("plugins") + " and the class path)");
+                        + home.resolve("plugins") + (Home.distribution() == null ? "" : ", " + Home.distribution().resolve("plugins"))
+                        + " and the class path)");
             }
             return action.run(store);
         }

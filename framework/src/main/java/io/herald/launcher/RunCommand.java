@@ -42,7 +42,8 @@ final class RunCommand implements Callable<Integer> {
             throw new Main.CommandFailedException(e.getMessage());
         }
         URLClassLoader plugins = Home.pluginLoader(home);
-        log.info("Herald starting: home {}, plugins from {} and the class path", home, home.resolve("plugins"));
+        log.info("Herald starting: home {}, plugin jars {}", home,
+                Home.pluginJars(home, Home.distribution()).stream().map(p -> p.getFileName().toString()).toList());
         HeraldServer.Builder builder = HeraldServer.builder().home(home).discoverPlugins(plugins);
         ports.forEach((pid, kv) -> kv.forEach((k, v) -> builder.set(pid, k, v)));
         HeraldServer server;

@@ -60,6 +60,14 @@ class LauncherTest {
         Files.write(tmp.resolve("plugins/a.jar"), new byte[0]);
         Files.write(tmp.resolve("plugins/readme.txt"), new byte[0]);
         assertThat(Home.pluginJars(tmp)).extracting(p -> p.getFileName().toString()).containsExactly("a.jar", "b.jar");
+
+        Path dist = tmp.resolve("dist");
+        Files.createDirectories(dist.resolve("plugins"));
+        Files.write(dist.resolve("plugins/a.jar"), new byte[0]);
+        Files.write(dist.resolve("plugins/c.jar"), new byte[0]);
+        assertThat(Home.pluginJars(tmp, dist)).containsExactly(tmp.resolve("plugins/a.jar"), tmp.resolve("plugins/b.jar"),
+                dist.resolve("plugins/c.jar"));
+        assertThat(Home.pluginJars(tmp, null)).hasSize(2);
     }
 
     @Test
