@@ -1,0 +1,416 @@
+package io.herald.distribution;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipFile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Runs the built distribution exactly as an operator would: unzips {@code herald-VERSION.zip}, starts
+ * {@code bin/herald run} as a child process, talks SMTP to it, reads the mailbox with {@code bin/herald mailbox}.
+ *
+ * <p>The SMTP tests need the SMTP listener and a mailbox store in the distribution; while a branch lacks them
+ * (checked by looking into the packaged jars, never by the server's behaviour) those tests are skipped, not passed.
+ */
+class DistributionIT {
+
+    static final Path DIST_ZIP = Path.of(System.getProperty("herald.dist.zip", "target/herald.zip"));
+    static final int DEFAULT_SMTP_PORT = 2525;
+    static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path tmp;
+
+    Path home;
+    Path herald;
+    final List<Server> servers = new ArrayList<>();
+
+    @BeforeEach
+    void unzip() throws Exception {
+        assertThat(DIST_ZIP).as("the zip built by the package phase").isRegularFile();
+        run(List.of("unzip", "-q", DIST_ZIP.toString(), "-d", tmp.toString()), tmp, Duration.ofSeconds(60));
+        try (var dirs = Files.list(tmp)) {
+            home = dirs.filter(p -> p.getFileName().toString().startsWith("herald-")).findFirst().orElseThrow();
+        }
+        herald = home.resolve("bin/herald");
+        assertThat(Files.isExecutable(herald)).as("bin/herald is executable after unzip").isTrue();
+    }
+
+    @AfterEach
+    void stopServers() throws Exception {
+        for (Server s : servers) s.stop();
+    }
+
+    @Test
+    void startsWithoutConfigurationCreatesTheDemoMailboxesAndStopsCleanly() throws Exception {
+        Server server = start();
+        server.awaitLog("Herald started", START_TIMEOUT);
+
+        if (storePackaged()) {
+            Path accounts = home.resolve("data/demo-accounts.properties");
+            assertThat(accounts).isRegularFile();
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(accounts))).isEqualTo("rw-------");
+            assertThat(server.log()).contains("demo account elsa@herald.test password:", "demo account olaf@herald.test password:");
+
+            Result list = herald("mailbox", "list", "olaf@herald.test");
+            assertThat(list.exit).as(list.stderr()).isZero();
+            assertThat(list.stdout).isEmpty();
+        } else {
+            assertThat(server.log()).contains("no mailbox store plugin is active");
+        }
+
+        Result unknown = herald("mailbox", "list", "nobody@herald.test");
+        assertThat(unknown.exit).isEqualTo(1);
+        assertThat(unknown.stdout).isEmpty();
+        assertThat(unknown.stderr()).startsWith("herald: ");
+
+        assertThat(server.stop()).as("exit code after SIGTERM").isEqualTo(143);
+        assertThat(server.log()).contains("Herald stopped");
+        assertThat(Files.readString(home.resolve("logs/herald.log"))).contains("Herald started", "Herald stopped");
+
+        // Second start: the passwords are not printed again.
+        Server again = start();
+        again.awaitLog("Herald started", START_TIMEOUT);
+        assertThat(again.log()).doesNotContain("password:");
+    }
+
+    @Test
+    void aMessageSentOverSmtpIsStoredByteForByte() throws Exception {
+        assumeTrue(smtpPackaged(), "no SMTP listener in this distribution yet");
+        assumeTrue(storePackaged(), "no mailbox store plugin in this distribution yet");
+        Server server = start();
+        server.awaitSmtp(START_TIMEOUT);
+
+        byte[] viaSocket = message("raw socket");
+        SmtpClient.send(server.smtpPort, "elsa@herald.test", "olaf@herald.test", viaSocket);
+        List<byte[]> sent = new ArrayList<>(List.of(viaSocket));
+        if (commandExists("python3")) {
+            byte[] viaPython = message("python smtplib");
+            Path file = tmp.resolve("python.eml");
+            Files.write(file, viaPython);
+            Result py = run(List.of("python3", "-c", """
+                    import smtplib, sys
+                    with smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=30) as s:
+                        s.sendmail('elsa@herald.test', ['olaf@herald.test'], open(sys.argv[2], 'rb').read())
+                    """, Integer.toString(server.smtpPort), file.toString()), tmp, Duration.ofSeconds(60));
+            assertThat(py.exit).as(py.stderr()).isZero();
+            sent.add(viaPython);
+        }
+
+        List<String> lines = awaitMessages("olaf@herald.test", sent.size());
+        assertThat(lines).hasSize(sent.size());
+        for (int i = 0; i < sent.size(); i++) {
+            Result show = herald("mailbox", "show", "olaf@herald.test", Integer.toString(i + 1));
+            assertThat(show.exit).as(show.stderr()).isZero();
+            assertThat(new String(withoutTrace(show.stdout), StandardCharsets.ISO_8859_1))
+                    .isEqualTo(new String(sent.get(i), StandardCharsets.ISO_8859_1));
+            assertThat(new String(show.stdout, StandardCharsets.ISO_8859_1)).startsWith("Return-Path: <elsa@herald.test>\r\n");
+        }
+    }
+
+    @Test
+    void aMessageAcceptedBeforeKill9IsDeliveredExactlyOnceAfterRestart() throws Exception {
+        assumeTrue(smtpPackaged(), "no SMTP listener in this distribution yet");
+        assumeTrue(storePackaged(), "no mailbox store plugin in this distribution yet");
+        Server first = start();
+        first.awaitSmtp(START_TIMEOUT);
+
+        byte[] msg = message("before kill -9");
+        SmtpClient.sendThen(first.smtpPort, "elsa@herald.test", "olaf@herald.test", msg, () -> first.kill());
+
+        Server second = start();
+        second.awaitSmtp(START_TIMEOUT);
+        awaitMessages("olaf@herald.test", 1);
+        Thread.sleep(2000); // a duplicate would show up now
+        List<String> lines = listLines("olaf@herald.test");
+        assertThat(lines).hasSize(1);
+        Result show = herald("mailbox", "show", "olaf@herald.test", "1");
+        assertThat(show.exit).as(show.stderr()).isZero();
+        assertThat(withoutTrace(show.stdout)).isEqualTo(msg);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** A message with CRLF line ends, non-ASCII (8-bit) text and a line that needs dot-stuffing. */
+    static byte[] message(String via) {
+        String id = UUID.randomUUID().toString();
+        return ("From: Elsa <elsa@herald.test>\r\n"
+                + "To: Olaf <olaf@herald.test>\r\n"
+                + "Subject: Hello via " + via + "\r\n"
+                + "Message-ID: <" + id + "@herald.test>\r\n"
+                + "Date: Thu, 3 Dec 2026 10:00:00 +0000\r\n"
+                + "MIME-Version: 1.0\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\n"
+                + "Content-Transfer-Encoding: 8bit\r\n"
+                + "\r\n"
+                + "Do you want to build a snowman? \u2603\r\n"
+                + ".a line that starts with a dot\r\n"
+                + "..and one with two\r\n"
+                + "\r\n"
+                + "-- \r\nElsa\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The message without the trace fields delivery puts on top (Return-Path:, Received:, with their folded lines). */
+    static byte[] withoutTrace(byte[] stored) {
+        String s = new String(stored, StandardCharsets.ISO_8859_1);
+        int pos = 0;
+        boolean inTrace = false;
+        while (pos < s.length()) {
+            int eol = s.indexOf("\r\n", pos);
+            if (eol < 0) break;
+            String line = s.substring(pos, eol);
+            String lower = line.toLowerCase();
+            boolean continuation = inTrace && (line.startsWith(" ") || line.startsWith("\t"));
+            if (lower.startsWith("return-path:") || lower.startsWith("received:")) {
+                inTrace = true;
+            } else if (!continuation) {
+                break;
+            }
+            pos = eol + 2;
+        }
+        return s.substring(pos).getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    List<String> awaitMessages(String address, int count) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        List<String> lines = List.of();
+        while (System.nanoTime() < deadline) {
+            lines = listLines(address);
+            if (lines.size() >= count) return lines;
+            Thread.sleep(200);
+        }
+        return fail("expected " + count + " messages in " + address + ", found " + lines);
+    }
+
+    List<String> listLines(String address) throws Exception {
+        Result r = herald("mailbox", "list", address);
+        assertThat(r.exit).as(r.stderr()).isZero();
+        return new String(r.stdout, StandardCharsets.UTF_8).lines().toList();
+    }
+
+    Server start() throws Exception {
+        int offset = freeOffset();
+        Path out = tmp.resolve("server-" + servers.size() + ".log");
+        ProcessBuilder pb = new ProcessBuilder(herald.toString(), "--home", home.toString(), "run",
+                "--port-offset", Integer.toString(offset))
+                .directory(tmp.toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
+        environment(pb);
+        Server s = new Server(pb.start(), out, DEFAULT_SMTP_PORT + offset);
+        servers.add(s);
+        return s;
+    }
+
+    Result herald(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(herald.toString(), "--home", home.toString()));
+        cmd.addAll(List.of(args));
+        return run(cmd, tmp, Duration.ofSeconds(60));
+    }
+
+    static void environment(ProcessBuilder pb) {
+        pb.environment().remove("HERALD_HOME");
+        pb.environment().remove("HERALD_JAVA_OPTS");
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    }
+
+    record Result(int exit, byte[] stdout, byte[] err) {
+        String stderr() {
+            return new String(err, StandardCharsets.UTF_8);
+        }
+    }
+
+    static Result run(List<String> cmd, Path dir, Duration timeout) throws Exception {
+        Path o = Files.createTempFile(dir, "out", ".bin");
+        Path e = Files.createTempFile(dir, "err", ".txt");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(o.toFile()).redirectError(e.toFile());
+        environment(pb);
+        Process p = pb.start();
+        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly();
+            fail(cmd + " did not finish in " + timeout);
+        }
+        return new Result(p.exitValue(), Files.readAllBytes(o), Files.readAllBytes(e));
+    }
+
+    static boolean commandExists(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (Files.isExecutable(Path.of(dir, name))) return true;
+        }
+        return false;
+    }
+
+    /** An offset that moves the SMTP port to a port free right now. */
+    static int freeOffset() throws IOException {
+        for (int i = 0; i < 100; i++) {
+            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                int port = s.getLocalPort();
+                if (port > DEFAULT_SMTP_PORT && port - DEFAULT_SMTP_PORT <= 57_510) return port - DEFAULT_SMTP_PORT;
+            }
+        }
+        throw new IOException("no free port found");
+    }
+
+    boolean smtpPackaged() throws IOException {
+        return jarHas(home.resolve("lib"), "herald-framework-", "io/herald/smtp/");
+    }
+
+    boolean storePackaged() throws IOException {
+        return jarHas(home.resolve("plugins"), "herald-mailbox-lucene-", "META-INF/services/io.herald.api.plugin.HeraldPlugin");
+    }
+
+    static boolean jarHas(Path dir, String jarPrefix, String entryPrefix) throws IOException {
+        try (var jars = Files.list(dir)) {
+            for (Path jar : jars.filter(p -> p.getFileName().toString().startsWith(jarPrefix)).toList()) {
+                try (ZipFile z = new ZipFile(jar.toFile())) {
+                    if (z.stream().anyMatch(e -> e.getName().startsWith(entryPrefix))) return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** A server started by bin/herald. */
+    static final class Server {
+        final Process process;
+        final Path output;
+        final int smtpPort;
+
+        Server(Process process, Path output, int smtpPort) {
+            this.process = process;
+            this.output = output;
+            this.smtpPort = smtpPort;
+        }
+
+        String log() {
+            try {
+                return Files.readString(output);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        void awaitLog(String text, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!log().contains(text)) {
+                if (!process.isAlive()) fail("the server exited with " + process.exitValue() + ":\n" + log());
+                if (System.nanoTime() > deadline) fail("no '" + text + "' in the server's log after " + timeout + ":\n" + log());
+                Thread.sleep(100);
+            }
+        }
+
+        void awaitSmtp(Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                if (!process.isAlive()) fail("the server exited with " + process.exitValue() + ":\n" + log());
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress("127.0.0.1", smtpPort), 1000);
+                    return;
+                } catch (IOException e) {
+                    if (System.nanoTime() > deadline) fail("SMTP port " + smtpPort + " not accepting after " + timeout + ":\n" + log());
+                    Thread.sleep(100);
+                }
+            }
+        }
+
+        /** kill -9. */
+        void kill() {
+            process.destroyForcibly();
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** SIGTERM, and the exit code. */
+        int stop() throws InterruptedException {
+            if (!process.isAlive()) return process.exitValue();
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+                fail("the server did not stop within 30 s of SIGTERM:\n" + log());
+            }
+            return process.exitValue();
+        }
+    }
+
+    /** A minimal SMTP client on a plain socket, checking every reply code. */
+    static final class SmtpClient {
+
+        static void send(int port, String from, String to, byte[] message) throws IOException {
+            sendThen(port, from, to, message, null);
+        }
+
+        /** Sends one message; when {@code afterAccepted} is given, runs it right after the 250 to the end of data instead of QUIT. */
+        static void sendThen(int port, String from, String to, byte[] message, Runnable afterAccepted) throws IOException {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.setSoTimeout(30_000);
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+                OutputStream out = s.getOutputStream();
+                expect(in, 220);
+                command(out, in, "EHLO client.herald.test", 250);
+                command(out, in, "MAIL FROM:<" + from + ">", 250);
+                command(out, in, "RCPT TO:<" + to + ">", 250);
+                command(out, in, "DATA", 354);
+                out.write(dotStuff(message));
+                out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                expect(in, 250);
+                if (afterAccepted != null) {
+                    afterAccepted.run();
+                    return;
+                }
+                command(out, in, "QUIT", 221);
+            }
+        }
+
+        static byte[] dotStuff(byte[] message) {
+            String s = new String(message, StandardCharsets.ISO_8859_1);
+            if (s.startsWith(".")) s = "." + s;
+            s = s.replace("\r\n.", "\r\n..");
+            if (!s.endsWith("\r\n")) s += "\r\n";
+            return s.getBytes(StandardCharsets.ISO_8859_1);
+        }
+
+        static void command(OutputStream out, BufferedReader in, String line, int expected) throws IOException {
+            out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            expect(in, expected);
+        }
+
+        static void expect(BufferedReader in, int expected) throws IOException {
+            StringBuilder reply = new StringBuilder();
+            String line;
+            do {
+                line = in.readLine();
+                if (line == null) throw new IOException("connection closed; expected " + expected + " after: " + reply);
+                reply.append(line).append('\n');
+            } while (line.length() > 3 && line.charAt(3) == '-');
+            if (!line.startsWith(Integer.toString(expected))) {
+                throw new IOException("expected " + expected + ", got: " + reply);
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.herald.launcher;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Where the server's folder is, and the class loader for its plugins.
+ *
+ * <p>The home is, first found: {@code --home DIR}, the environment variable {@code HERALD_HOME}, the distribution
+ * folder (the parent of {@code bin/}, passed by {@code bin/herald} as the system property {@code herald.dist}),
+ * the current folder.
+ */
+public final class Home {
+
+    public static final String ENV = "HERALD_HOME";
+    public static final String DIST_PROPERTY = "herald.dist";
+
+    private Home() { }
+
+    public static Path resolve(Path option, Map<String, String> env, String distProperty) {
+        if (option != null) return option.toAbsolutePath().normalize();
+        String fromEnv = env.get(ENV);
+        if (fromEnv != null && !fromEnv.isBlank()) return Path.of(fromEnv).toAbsolutePath().normalize();
+        if (distProperty != null && !distProperty.isBlank()) return Path.of(distProperty).toAbsolutePath().normalize();
+        return Path.of("").toAbsolutePath();
+    }
+
+    /** {@link #resolve(Path, Map, String)} with this process's environment and system properties. */
+    public static Path resolve(Path option) {
+        return resolve(option, System.getenv(), System.getProperty(DIST_PROPERTY));
+    }
+
+    /** The distribution folder, when started by {@code bin/herald}. */
+    public static Path distribution() {
+        String d = System.getProperty(DIST_PROPERTY);
+        return d == null || d.isBlank() ? null : Path.of(d).toAbsolutePath().normalize();
+    }
+
+    /** The plugin jars in {@code <home>/plugins}, sorted by name; none when the folder is missing. */
+    public static List<Path> pluginJars(Path home) {
+        Path dir = home.resolve("plugins");
+        if (!Files.isDirectory(dir)) return List.of();
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".jar") && Files.isRegularFile(p)).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+
+    /**
+     * The plugin jars to load: the distribution's built-in ones ({@code <dist>/plugins}) and the home's own
+     * ({@code <home>/plugins}); a jar of the same file name in the home replaces the distribution's.
+     */
+    public static List<Path> pluginJars(Path home, Path dist) {
+        java.util.Map<String, Path> byName = new java.util.TreeMap<>();
+        if (dist != null) pluginJars(dist).forEach(p -> byName.put(p.getFileName().toString(), p));
+        pluginJars(home).forEach(p -> byName.put(p.getFileName().toString(), p));
+        return List.copyOf(byName.values());
+    }
+
+    /**
+     * A class loader over {@link #pluginJars(Path, Path) the plugin jars} whose parent is the launcher's (application) class loader, so that
+     * plugins see the API and the libraries in {@code lib/}, and {@link java.util.ServiceLoader} finds plugins in both.
+     */
+    public static URLClassLoader pluginLoader(Path home) {
+        List<URL> urls = new ArrayList<>();
+        for (Path jar : pluginJars(home, distribution())) {
+            try {
+                urls.add(jar.toUri().toURL());
+            } catch (MalformedURLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return new URLClassLoader("herald-plugins", urls.toArray(URL[]::new), Home.class.getClassLoader());
+    }
+}

@@ -1,0 +1,135 @@
+package io.herald.launcher;
+
+import io.herald.api.mail.MessageContent;
+import io.herald.api.mailbox.Delivery;
+import io.herald.api.mailbox.Folders;
+import io.herald.config.ConfigStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class LauncherTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void portOffsetMovesDefaultsAndConfiguredPortsButNotAnyFreePort() throws Exception {
+        assertThat(Ports.offsetOverrides(ConfigStore.defaults(), 0)).isEmpty();
+        assertThat(Ports.offsetOverrides(ConfigStore.defaults(), 100)).isEqualTo(Map.of("smtp", Map.of("port", "2625")));
+
+        Files.createDirectories(tmp.resolve("conf"));
+        Files.writeString(tmp.resolve("conf/smtp.cfg"), "port = 3000\n");
+        assertThat(Ports.offsetOverrides(new ConfigStore(tmp.resolve("conf"), Map.of()), 7))
+                .isEqualTo(Map.of("smtp", Map.of("port", "3007")));
+
+        Files.writeString(tmp.resolve("conf/smtp.cfg"), "port = 0\n");
+        assertThat(Ports.offsetOverrides(new ConfigStore(tmp.resolve("conf"), Map.of()), 7)).isEmpty();
+
+        assertThatThrownBy(() -> Ports.offsetOverrides(ConfigStore.defaults(), -1)).hasMessageContaining("--port-offset");
+        assertThatThrownBy(() -> Ports.offsetOverrides(ConfigStore.defaults(), 70000)).hasMessageContaining("--port-offset");
+    }
+
+    @Test
+    void homeIsTheOptionThenTheEnvironmentThenTheDistribution() {
+        Path opt = tmp.resolve("a");
+        assertThat(Home.resolve(opt, Map.of(Home.ENV, "/b"), "/c")).isEqualTo(opt);
+        assertThat(Home.resolve(null, Map.of(Home.ENV, "/b"), "/c")).isEqualTo(Path.of("/b"));
+        assertThat(Home.resolve(null, Map.of(), "/c")).isEqualTo(Path.of("/c"));
+        assertThat(Home.resolve(null, Map.of(), null)).isEqualTo(Path.of("").toAbsolutePath());
+    }
+
+    @Test
+    void pluginJarsAreTheJarsInPlugins() throws Exception {
+        assertThat(Home.pluginJars(tmp)).isEmpty();
+        Files.createDirectories(tmp.resolve("plugins"));
+        Files.write(tmp.resolve("plugins/b.jar"), new byte[0]);
+        Files.write(tmp.resolve("plugins/a.jar"), new byte[0]);
+        Files.write(tmp.resolve("plugins/readme.txt"), new byte[0]);
+        assertThat(Home.pluginJars(tmp)).extracting(p -> p.getFileName().toString()).containsExactly("a.jar", "b.jar");
+
+        Path dist = tmp.resolve("dist");
+        Files.createDirectories(dist.resolve("plugins"));
+        Files.write(dist.resolve("plugins/a.jar"), new byte[0]);
+        Files.write(dist.resolve("plugins/c.jar"), new byte[0]);
+        assertThat(Home.pluginJars(tmp, dist)).containsExactly(tmp.resolve("plugins/a.jar"), tmp.resolve("plugins/b.jar"),
+                dist.resolve("plugins/c.jar"));
+        assertThat(Home.pluginJars(tmp, null)).hasSize(2);
+    }
+
+    @Test
+    void demoAccountsAreCreatedOnceWithPrivatePasswords() throws Exception {
+        InMemoryStore store = new InMemoryStore();
+        Path data = tmp.resolve("data");
+        var log = LoggerFactory.getLogger(LauncherTest.class);
+
+        Map<String, String> first = DemoAccounts.ensure(data, store, "postmaster@localhost", log);
+        assertThat(first).containsOnlyKeys("elsa@herald.test", "olaf@herald.test");
+        assertThat(first.get("elsa@herald.test")).hasSizeGreaterThanOrEqualTo(16).isNotEqualTo(first.get("olaf@herald.test"));
+        assertThat(store.mailboxes()).containsExactly("elsa@herald.test", "olaf@herald.test", "postmaster@localhost");
+        Path file = data.resolve(DemoAccounts.FILE);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(DemoAccounts.read(data)).isEqualTo(first);
+
+        assertThat(DemoAccounts.ensure(data, store, "postmaster@localhost", log)).isEmpty();
+        assertThat(DemoAccounts.read(data)).isEqualTo(first);
+    }
+
+    @Test
+    void listAndShowAMailbox() throws Exception {
+        InMemoryStore store = new InMemoryStore();
+        store.create("olaf@herald.test");
+        byte[] msg = "Subject: hi\r\n\r\nbody \u00e9\r\n".getBytes(StandardCharsets.UTF_8);
+        store.deliver(new Delivery("olaf@herald.test", Folders.INBOX, MessageContent.of(msg), "k1",
+                Instant.parse("2026-12-03T10:15:30.5Z"), Set.of()));
+        store.deliver(new Delivery("olaf@herald.test", Folders.INBOX, MessageContent.of(new byte[] {1, 2}), "k2",
+                Instant.parse("2026-12-03T10:16:00Z"), Set.of()));
+
+        ByteArrayOutputStream listed = new ByteArrayOutputStream();
+        MailboxTool.list(store, "Olaf@HERALD.test", Folders.INBOX, new PrintStream(listed, true, StandardCharsets.UTF_8));
+        assertThat(listed.toString(StandardCharsets.UTF_8).lines()).hasSize(2).first().asString()
+                .matches("\\s+1\\s+1 2026-12-03T10:15:30\\s+" + msg.length + "\\s+someone@example.org\\s+subject 1");
+
+        ByteArrayOutputStream shown = new ByteArrayOutputStream();
+        MailboxTool.show(store, "olaf@herald.test", Folders.INBOX, 1, shown);
+        assertThat(shown.toByteArray()).isEqualTo(msg);
+
+        assertThatThrownBy(() -> MailboxTool.show(store, "olaf@herald.test", Folders.INBOX, 3, shown))
+                .isInstanceOf(Main.CommandFailedException.class).hasMessageContaining("no message 3");
+        assertThatThrownBy(() -> MailboxTool.list(store, "nobody@herald.test", Folders.INBOX, System.out))
+                .isInstanceOf(Main.CommandFailedException.class).hasMessage("no mailbox nobody@herald.test");
+        assertThatThrownBy(() -> MailboxTool.list(store, "olaf@herald.test", "Nope", System.out))
+                .isInstanceOf(Main.CommandFailedException.class).hasMessageContaining("has no folder Nope");
+        assertThatThrownBy(() -> MailboxTool.list(store, "olaf", Folders.INBOX, System.out))
+                .isInstanceOf(Main.CommandFailedException.class).hasMessageContaining("not a mail address");
+    }
+
+    @Test
+    void exitCodes() {
+        // No store plugin on this class path: a clear failure, code 1; --home accepted before and after the command.
+        assertThat(Main.execute("--home", tmp.toString(), "mailbox", "list", "olaf@herald.test")).isEqualTo(ExitCodes.FAILURE);
+        java.io.StringWriter err = new java.io.StringWriter();
+        assertThat(Main.execute(new java.io.PrintWriter(err, true), "mailbox", "list", "olaf@herald.test", "--home", tmp.toString()))
+                .isEqualTo(ExitCodes.FAILURE);
+        assertThat(err.toString()).isEqualTo("herald: no mailbox store plugin is active (looked in " + tmp.resolve("plugins")
+                + " and the class path)" + System.lineSeparator());
+        assertThat(Main.execute("mailbox", "show")).isEqualTo(ExitCodes.USAGE);
+        assertThat(Main.execute("--no-such-option")).isEqualTo(ExitCodes.USAGE);
+        assertThat(Main.execute("--home", tmp.toString(), "run", "--port-offset", "-5")).isEqualTo(ExitCodes.FAILURE);
+        assertThat(Main.execute("--help")).isEqualTo(ExitCodes.OK);
+        assertThat(tmp.resolve("data")).doesNotExist(); // the tools write nothing
+    }
+}
