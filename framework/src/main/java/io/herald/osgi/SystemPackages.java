@@ -85,7 +85,7 @@ public final class SystemPackages {
     }
 
     /** Splits a manifest header on a separator that is outside double quotes. */
-    static List<String> split(String header, char separator) {
+    public static List<String> split(String header, char separator) {
         List<String> parts = new ArrayList<>();
         StringBuilder current = new StringBuilder();
         boolean quoted = false;
