@@ -102,6 +102,9 @@ public final class HeraldServer implements AutoCloseable {
 
     public ConfigStore configs() { return configs; }
 
+    /** The host that starts plugin modules into this server's registry; the OSGi extender starts bundles with it too. */
+    public PlainHost host() { return host; }
+
     /** The active mailbox store (forwarding to whichever store plugin is active). */
     public MailboxStore mailboxStore() {
         return new ActiveMailboxStore(registry);

@@ -1,0 +1,33 @@
+package io.herald.osgi;
+
+import io.herald.host.Plugin;
+
+import java.util.List;
+
+/** Where a plugin bundle stands, as {@code bin/herald plugins} shows it. */
+public sealed interface PluginState {
+
+    /** Started: its contributions are in the extension registry. */
+    record Active(Plugin plugin) implements PluginState {
+        @Override public String toString() { return "ACTIVE " + plugin.extensionPoints(); }
+    }
+
+    /** The bundle is active but its module could not be built; nothing of it is registered. */
+    record Failed(String reason) implements PluginState {
+        @Override public String toString() { return "FAILED: " + reason; }
+    }
+
+    /**
+     * Installed but not resolved: the OSGi resolver cannot satisfy these requirements (for example a package that
+     * no bundle and not the core exports). It is started as soon as they can be satisfied.
+     */
+    record Resolving(List<String> missing) implements PluginState {
+        public Resolving { missing = List.copyOf(missing); }
+        @Override public String toString() { return "RESOLVING, missing " + String.join("; ", missing); }
+    }
+
+    /** Resolved but not started (stopped by an operator, or starting). */
+    record Stopped() implements PluginState {
+        @Override public String toString() { return "STOPPED"; }
+    }
+}

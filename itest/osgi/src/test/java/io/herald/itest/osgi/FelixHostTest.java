@@ -1,0 +1,253 @@
+package io.herald.itest.osgi;
+
+import io.herald.api.mail.Envelope;
+import io.herald.api.mail.MailAddress;
+import io.herald.api.mail.MessageContent;
+import io.herald.api.mailbox.Delivery;
+import io.herald.api.mailbox.MailboxStore;
+import io.herald.api.mailbox.StoredMessage;
+import io.herald.api.routing.Route;
+import io.herald.api.routing.Router;
+import io.herald.itest.osgi.failing.ThrowingPlugin;
+import io.herald.itest.osgi.lucene.LuceneProbePlugin;
+import io.herald.itest.osgi.unresolved.NeedsAbsentPlugin;
+import io.herald.osgi.FelixHost;
+import io.herald.osgi.PluginExtender;
+import io.herald.osgi.PluginState;
+import io.herald.osgi.PluginStatus;
+import io.herald.osgi.SystemPackages;
+import io.herald.server.HeraldServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.FrameworkUtil;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.jar.Attributes;
+import java.util.jar.Manifest;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The OSGi host with a real Felix in this JVM: the bundles the reactor built are dropped into a watched
+ * {@code plugins/} folder, FileInstall installs and starts them, the extender puts their contributions in the
+ * registry. Times are printed (copy to active), never asserted.
+ */
+class FelixHostTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+
+    @TempDir Path home;
+    @TempDir Path work;
+    private HeraldServer server;
+    private FelixHost felix;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = HeraldServer.builder().home(home).start();  // no plain-host plugins: the bundles are the plugins
+        felix = FelixHost.builder(server.paths(), server.host())
+                .systemBundles(Path.of(System.getProperty("herald.system.bundles")))
+                .pollMillis(200)
+                .start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (felix != null) felix.close();
+        if (server != null) server.close();
+    }
+
+    @Test
+    void aPluginJarDroppedIntoPluginsIsStartedAndItsRouterRegisteredThenWithdrawnWhenDeleted() throws Exception {
+        Path jar = TestBundles.asJar(TestBundles.built("route-local"), work);
+
+        long t0 = System.nanoTime();
+        Path deployed = felix.deploy(jar);
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(5)).until(() -> !server.registry().snapshot().routers().isEmpty());
+        long activeMs = (System.nanoTime() - t0) / 1_000_000;
+
+        Router router = server.registry().snapshot().routers().get(0);
+        assertThat(router.getClass().getName()).isEqualTo("io.herald.plugin.routelocal.LocalRouter");
+        Bundle bundle = FrameworkUtil.getBundle(router.getClass());
+        assertThat(bundle).as("the router's class comes from the bundle, not the class path").isNotNull();
+        assertThat(bundle.getSymbolicName()).isEqualTo("io.herald.plugin.routelocal");
+        // It works through the core's services: no mailbox store is active, so a local user is unknown.
+        Route route = router.route(new Envelope(Optional.empty(), List.of(new MailAddress("anna", "herald.test")), Map.of()),
+                new MailAddress("anna", "herald.test"));
+        assertThat(route).isInstanceOf(Route.Refuse.class);
+        assertThat(((Route.Refuse) route).code()).isEqualTo(550);
+
+        assertThat(felix.plugins()).singleElement().satisfies(p -> {
+            assertThat(p.symbolicName()).isEqualTo("io.herald.plugin.routelocal");
+            assertThat(p.module()).isEqualTo("io.herald.plugin.routelocal.RouteLocalPlugin");
+            assertThat(p.state()).isInstanceOf(PluginState.Active.class);
+            assertThat(((PluginState.Active) p.state()).plugin().name()).isEqualTo("route-local");
+        });
+        assertThat(server.registry().plugins()).extracting(io.herald.host.Plugin::name).containsExactly("route-local");
+
+        long t1 = System.nanoTime();
+        Files.delete(deployed);
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(5)).until(() -> server.registry().snapshot().routers().isEmpty());
+        long withdrawnMs = (System.nanoTime() - t1) / 1_000_000;
+        assertThat(server.registry().plugins()).isEmpty();
+        await().atMost(PATIENCE).until(() -> felix.plugins().isEmpty());
+        System.out.printf("[measure] route-local: jar renamed into plugins/ -> Router registered in %d ms;"
+                + " jar deleted -> withdrawn in %d ms (FileInstall poll 200 ms)%n", activeMs, withdrawnMs);
+    }
+
+    @Test
+    void aModuleThatThrowsIsReportedFailedWithTheReasonAndTheHostStaysUp() throws Exception {
+        Path bad = TestBundles.write(work.resolve("throwing.jar"), TestBundles.manifest(Map.of(
+                "Bundle-SymbolicName", "test.throwing",
+                "Bundle-Version", "1.0.0",
+                "Import-Package", "io.herald.api.plugin;version=\"[1.0,2)\"",
+                PluginExtender.HEADER, ThrowingPlugin.class.getName())), TestBundles.classesOf(ThrowingPlugin.class));
+        felix.deploy(bad);
+
+        await().atMost(PATIENCE).until(() -> state("test.throwing") instanceof PluginState.Failed);
+        PluginState.Failed failed = (PluginState.Failed) state("test.throwing");
+        assertThat(failed.reason()).contains(ThrowingPlugin.class.getName())
+                .contains("IllegalStateException").contains("boom: this module refuses to start");
+        assertThat(server.registry().plugins()).isEmpty();
+
+        // The host is still up: a good plugin deployed next starts.
+        felix.deploy(TestBundles.asJar(TestBundles.built("route-local"), work));
+        await().atMost(PATIENCE).until(() -> state("io.herald.plugin.routelocal") instanceof PluginState.Active);
+        assertThat(state("test.throwing")).isInstanceOf(PluginState.Failed.class);
+        assertThat(server.registry().snapshot().routers()).hasSize(1);
+    }
+
+    @Test
+    void aBundleWithAnUnsatisfiableImportIsReportedUnresolvedNamingTheMissingPackage() throws Exception {
+        Path jar = TestBundles.write(work.resolve("needs-absent.jar"), TestBundles.manifest(Map.of(
+                "Bundle-SymbolicName", "test.needs.absent",
+                "Bundle-Version", "1.0.0",
+                "Import-Package", "io.herald.api.plugin;version=\"[1.0,2)\",com.example.absent;version=\"[1.0,2)\"",
+                PluginExtender.HEADER, NeedsAbsentPlugin.class.getName())), TestBundles.classesOf(NeedsAbsentPlugin.class));
+        felix.deploy(jar);
+
+        await().atMost(PATIENCE).until(() -> state("test.needs.absent") instanceof PluginState.Resolving);
+        PluginState.Resolving resolving = (PluginState.Resolving) state("test.needs.absent");
+        assertThat(resolving.missing()).singleElement().asString()
+                .contains("osgi.wiring.package").contains("com.example.absent").contains("version>=1.0.0");
+        assertThat(resolving.missing()).noneMatch(m -> m.contains("io.herald.api.plugin"));
+        assertThat(server.registry().plugins()).isEmpty();
+        System.out.println("[status] " + felix.plugins());
+    }
+
+    @Test
+    void luceneWorksInsideABundleBuiltWithTheMailboxPluginsEmbeddingRecipe() throws Exception {
+        Path built = TestBundles.built("mailbox-lucene");
+        Manifest builtManifest = TestBundles.manifest(built);
+        Attributes builtHeaders = builtManifest.getMainAttributes();
+        assertThat(builtHeaders.getValue("Bundle-ClassPath")).contains("lib/lucene-core-").contains("lib/lucene-analysis-common-");
+        assertThat(builtHeaders.getValue("Export-Package")).as("Lucene is never exported").isNull();
+        assertThat(builtHeaders.getValue("Import-Package")).contains("jdk.incubator.vector;resolution:=optional");
+
+        // 1. The mailbox plugin's bundle as built resolves in the host: every import it has is satisfied.
+        Bundle mailbox;
+        try (InputStream in = Files.newInputStream(TestBundles.asJar(built, work))) {
+            mailbox = felix.context().installBundle("test:mailbox-lucene", in);
+        }
+        mailbox.start();
+        assertThat(mailbox.getState()).isEqualTo(Bundle.ACTIVE);
+        mailbox.uninstall();
+
+        // 2. The same embedded jars and manifest, plus a probe store that indexes and searches through Lucene's SPI.
+        Map<String, byte[]> entries = TestBundles.entries(built);
+        entries.putAll(TestBundles.classesOf(LuceneProbePlugin.class));
+        Map<String, String> headers = new LinkedHashMap<>();
+        builtHeaders.forEach((k, v) -> headers.put(k.toString(), v.toString()));
+        headers.put("Bundle-SymbolicName", "test.lucene.probe");
+        headers.put(PluginExtender.HEADER, LuceneProbePlugin.class.getName());
+        headers.put("Import-Package", withImports(headers.get("Import-Package"),
+                "io.herald.api.mail;version=\"[1.0,2)\"", "io.herald.api.mailbox;version=\"[1.0,2)\"",
+                "io.herald.api.plugin;version=\"[1.0,2)\"", "jakarta.inject;version=\"[2.0,3)\"",
+                "com.google.inject.binder;version=\"[1.4,2)\""));
+        headers.remove("Private-Package");
+        Path probe = TestBundles.write(work.resolve("lucene-probe.jar"), TestBundles.manifest(headers), entries);
+
+        long t0 = System.nanoTime();
+        felix.deploy(probe);
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(5))
+                .until(() -> state("test.lucene.probe") instanceof PluginState.Active || state("test.lucene.probe") instanceof PluginState.Failed);
+        long activeMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(state("test.lucene.probe")).isInstanceOf(PluginState.Active.class);
+
+        MailboxStore store = server.registry().snapshot().mailboxStore().orElseThrow();
+        assertThat(FrameworkUtil.getBundle(store.getClass()).getSymbolicName()).isEqualTo("test.lucene.probe");
+        byte[] message = ("From: olaf@herald.test\r\nTo: elsa@herald.test\r\nSubject: spring\r\n\r\n"
+                + "The Snowman melts when spring comes.\r\n").getBytes(StandardCharsets.UTF_8);
+        store.deliver(new Delivery("elsa@herald.test", "INBOX", MessageContent.of(message), "k1", Instant.now(), Set.of()));
+
+        List<StoredMessage> hits = store.list("elsa@herald.test", "SNOWMAN");
+        assertThat(hits).singleElement().satisfies(h -> assertThat(h.subject()).startsWith("Lucene912 on "));
+        assertThat(store.list("elsa@herald.test", "winter")).isEmpty();
+        assertThat(store.list("olaf@herald.test", "snowman")).isEmpty();
+        System.out.printf("[measure] lucene probe (%d KB bundle): renamed into plugins/ -> store active in %d ms; %s%n",
+                Files.size(probe) / 1024, activeMs, hits.get(0).subject());
+
+        // Deleting the jar withdraws the store and closes it (its IndexWriter lock is released).
+        Files.delete(server.paths().plugins().resolve(probe.getFileName()));
+        await().atMost(PATIENCE).until(() -> server.registry().snapshot().mailboxStore().isEmpty());
+        // Closed: the index's write lock is free again (an IndexWriter cannot be opened while another holds it).
+        try (org.apache.lucene.store.Directory dir = org.apache.lucene.store.FSDirectory.open(
+                server.paths().pluginData("lucene-probe").resolve("index"));
+             org.apache.lucene.index.IndexWriter w = new org.apache.lucene.index.IndexWriter(dir,
+                     new org.apache.lucene.index.IndexWriterConfig())) {
+            assertThat(w.getDocStats().numDocs).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void stoppingAPluginBundleWithdrawsItAndStartingItAgainRegistersIt() throws Exception {
+        felix.deploy(TestBundles.asJar(TestBundles.built("route-local"), work));
+        await().atMost(PATIENCE).until(() -> state("io.herald.plugin.routelocal") instanceof PluginState.Active);
+        Bundle bundle = java.util.Arrays.stream(felix.context().getBundles())
+                .filter(b -> "io.herald.plugin.routelocal".equals(b.getSymbolicName())).findFirst().orElseThrow();
+
+        bundle.stop();
+        assertThat(server.registry().snapshot().routers()).isEmpty();
+        assertThat(state("io.herald.plugin.routelocal")).isInstanceOf(PluginState.Stopped.class);
+
+        bundle.start();
+        assertThat(server.registry().snapshot().routers()).hasSize(1);
+        assertThat(state("io.herald.plugin.routelocal")).isInstanceOf(PluginState.Active.class);
+    }
+
+    @Test
+    void theSystemBundleExportsTheApiAtItsDeclaredVersion() {
+        String extra = felix.context().getProperty("org.osgi.framework.system.packages.extra");
+        assertThat(SystemPackages.split(extra, ',')).contains(
+                "io.herald.api.plugin;version=\"1.0.0\"", "io.herald.api.routing;version=\"1.0.0\"",
+                "com.google.inject;version=\"1.4\"", "jakarta.inject;version=\"2.0.1\"", "org.slf4j;version=\"2.0.20\"");
+    }
+
+    private PluginState state(String symbolicName) {
+        return felix.plugins().stream().filter(p -> p.symbolicName().equals(symbolicName))
+                .map(PluginStatus::state).findFirst().orElse(null);
+    }
+
+    /** Adds import clauses for packages the header does not import yet. */
+    private static String withImports(String header, String... clauses) {
+        List<String> existing = header == null ? List.of() : SystemPackages.split(header, ',');
+        Set<String> packages = existing.stream().map(c -> c.split(";")[0].trim()).collect(Collectors.toSet());
+        List<String> all = new java.util.ArrayList<>(existing);
+        for (String c : clauses) if (!packages.contains(c.split(";")[0])) all.add(c);
+        return String.join(",", all);
+    }
+}
