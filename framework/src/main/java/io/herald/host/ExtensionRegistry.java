@@ -1,5 +1,6 @@
 package io.herald.host;
 
+import io.herald.api.auth.Authenticator;
 import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.notify.NotificationSink;
 import io.herald.api.routing.Router;
@@ -46,23 +47,33 @@ public final class ExtensionRegistry {
         List<Router> routers = new ArrayList<>();
         List<MailboxStore> stores = new ArrayList<>();
         List<NotificationSink> sinks = new ArrayList<>();
+        List<Authenticator> authenticators = new ArrayList<>();
         for (Plugin p : plugins) {
             hooks.addAll(p.smtpHooks());
             routers.addAll(p.routers());
             stores.addAll(p.mailboxStores());
             sinks.addAll(p.notificationSinks());
+            authenticators.addAll(p.authenticators());
         }
+        authenticators.sort(Comparator.comparingInt(Authenticator::priority));
         hooks.sort(Comparator.comparingInt(SmtpHook::priority));
         routers.sort(Comparator.comparingInt(Router::priority));
-        current = new Extensions(hooks, routers, stores.isEmpty() ? Optional.empty() : Optional.of(stores.get(0)), sinks);
+        current = new Extensions(hooks, routers, stores.isEmpty() ? Optional.empty() : Optional.of(stores.get(0)), sinks,
+                authenticators);
     }
 
     /** An immutable view of the active extensions. */
     public record Extensions(List<SmtpHook> smtpHooks, List<Router> routers, Optional<MailboxStore> mailboxStore,
-                             List<NotificationSink> notificationSinks) {
-        static final Extensions EMPTY = new Extensions(List.of(), List.of(), Optional.empty(), List.of());
+                             List<NotificationSink> notificationSinks, List<Authenticator> authenticators) {
+        static final Extensions EMPTY = new Extensions(List.of(), List.of(), Optional.empty(), List.of(), List.of());
+
+        public Extensions(List<SmtpHook> smtpHooks, List<Router> routers, Optional<MailboxStore> mailboxStore,
+                          List<NotificationSink> notificationSinks) {
+            this(smtpHooks, routers, mailboxStore, notificationSinks, List.of());
+        }
 
         public Extensions {
+            authenticators = List.copyOf(authenticators);
             smtpHooks = List.copyOf(smtpHooks);
             routers = List.copyOf(routers);
             notificationSinks = List.copyOf(notificationSinks);

@@ -7,6 +7,7 @@ import com.google.inject.Key;
 import com.google.inject.Module;
 import com.google.inject.Stage;
 import com.google.inject.TypeLiteral;
+import io.herald.api.auth.Authenticator;
 import io.herald.api.config.Configuration;
 import io.herald.api.config.ServerIdentity;
 import io.herald.api.mailbox.MailboxEventPublisher;
@@ -104,7 +105,8 @@ public final class PlainHost {
                 contributions(child, Key.get(new TypeLiteral<Set<SmtpHook>>() { })),
                 contributions(child, Key.get(new TypeLiteral<Set<Router>>() { })),
                 contributions(child, Key.get(new TypeLiteral<Set<MailboxStore>>() { }, HeraldPlugin.Key.STORE.getAnnotation())),
-                contributions(child, Key.get(new TypeLiteral<Set<NotificationSink>>() { })));
+                contributions(child, Key.get(new TypeLiteral<Set<NotificationSink>>() { })),
+                contributions(child, Key.get(new TypeLiteral<Set<Authenticator>>() { })));
         registry.add(plugin);
         log.info("plugin {} {} started: {}", name, version, plugin.extensionPoints());
         return plugin;
@@ -137,6 +139,7 @@ public final class PlainHost {
         all.addAll(plugin.routers());
         all.addAll(plugin.mailboxStores());
         all.addAll(plugin.notificationSinks());
+        all.addAll(plugin.authenticators());
         for (Object o : all) {
             if (o instanceof AutoCloseable c) {
                 try {

@@ -1,5 +1,6 @@
 package io.herald.host;
 
+import io.herald.api.auth.Authenticator;
 import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.notify.NotificationSink;
 import io.herald.api.routing.Router;
@@ -14,12 +15,20 @@ import java.util.List;
  * @param version its version, or {@code "unversioned"}
  */
 public record Plugin(String name, String version, List<SmtpHook> smtpHooks, List<Router> routers,
-                     List<MailboxStore> mailboxStores, List<NotificationSink> notificationSinks) {
+                     List<MailboxStore> mailboxStores, List<NotificationSink> notificationSinks,
+                     List<Authenticator> authenticators) {
     public Plugin {
+        authenticators = List.copyOf(authenticators);
         smtpHooks = List.copyOf(smtpHooks);
         routers = List.copyOf(routers);
         mailboxStores = List.copyOf(mailboxStores);
         notificationSinks = List.copyOf(notificationSinks);
+    }
+
+    /** A plugin that contributes no {@link Authenticator}. */
+    public Plugin(String name, String version, List<SmtpHook> smtpHooks, List<Router> routers,
+                  List<MailboxStore> mailboxStores, List<NotificationSink> notificationSinks) {
+        this(name, version, smtpHooks, routers, mailboxStores, notificationSinks, List.of());
     }
 
     /** The extension points this plugin fills, for listings. */
@@ -29,6 +38,7 @@ public record Plugin(String name, String version, List<SmtpHook> smtpHooks, List
         if (!routers.isEmpty()) points.add("Router");
         if (!mailboxStores.isEmpty()) points.add("MailboxStore");
         if (!notificationSinks.isEmpty()) points.add("NotificationSink");
+        if (!authenticators.isEmpty()) points.add("Authenticator");
         return points;
     }
 }

@@ -3,6 +3,7 @@ package io.herald.api.plugin;
 import com.google.inject.AbstractModule;
 import com.google.inject.binder.LinkedBindingBuilder;
 import com.google.inject.multibindings.Multibinder;
+import io.herald.api.auth.Authenticator;
 import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.notify.NotificationSink;
 import io.herald.api.routing.Router;
@@ -45,6 +46,11 @@ public abstract class HeraldPlugin extends AbstractModule {
     /** Contributes the mailbox store; bound as a Guice singleton by the host. */
     protected final LinkedBindingBuilder<MailboxStore> mailboxStore() {
         return Multibinder.newSetBinder(binder(), Key.STORE).addBinding();
+    }
+
+    /** Contributes an {@link Authenticator} to the authentication chain. */
+    protected final LinkedBindingBuilder<Authenticator> authenticator() {
+        return Multibinder.newSetBinder(binder(), Authenticator.class).addBinding();
     }
 
     protected final LinkedBindingBuilder<NotificationSink> notificationSink() {

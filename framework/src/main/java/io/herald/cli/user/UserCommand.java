@@ -1,0 +1,151 @@
+package io.herald.cli.user;
+
+import io.herald.api.auth.UserAdmin;
+import io.herald.config.ConfigStore;
+import io.herald.config.HeraldPaths;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.ServiceLoader;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+
+/**
+ * {@code herald user add|passwd|remove|list|alias|unalias}: manages the users of the file-based user database
+ * (any plugin offering a {@link UserAdmin.Factory}). Passwords are read from the terminal without echo (twice),
+ * or — when there is no terminal — one line from standard input; never from the command line, where other
+ * users could see them in the process list.
+ *
+ * <p>To attach: {@code new CommandLine(main).addSubcommand("user", UserCommand.forHome(home, loader))}.
+ */
+@Command(name = "user", mixinStandardHelpOptions = true, description = "Manage mail users and aliases.",
+        subcommands = {UserCommand.Add.class, UserCommand.Passwd.class, UserCommand.Remove.class, UserCommand.ListUsers.class,
+                UserCommand.Alias.class, UserCommand.Unalias.class})
+public final class UserCommand {
+
+    final Supplier<UserAdmin> admin;
+    final InputStream stdin;
+    final PrintStream out;
+
+    public UserCommand(Supplier<UserAdmin> admin, InputStream stdin, PrintStream out) {
+        this.admin = admin;
+        this.stdin = stdin;
+        this.out = out;
+    }
+
+    /** Opens the user database of the server at {@code home}, found with {@link ServiceLoader} in {@code loader}. */
+    public static UserCommand forHome(Path home, ClassLoader loader) {
+        return new UserCommand(() -> {
+            HeraldPaths paths = new HeraldPaths(home);
+            ConfigStore configs = new ConfigStore(paths.conf(), java.util.Map.of());
+            for (UserAdmin.Factory f : ServiceLoader.load(UserAdmin.Factory.class, loader)) {
+                return f.open(configs.get(f.plugin()), paths.pluginData(f.plugin()));
+            }
+            throw new IllegalStateException("no user database plugin (such as auth-file) is installed");
+        }, System.in, System.out);
+    }
+
+    char[] readPassword() throws IOException {
+        Console console = System.console();
+        if (console != null && stdin == System.in) {
+            char[] a = console.readPassword("Password: ");
+            char[] b = console.readPassword("Again: ");
+            if (a == null || b == null || !Arrays.equals(a, b)) throw new IllegalArgumentException("the passwords differ");
+            Arrays.fill(b, '\0');
+            return a;
+        }
+        BufferedReader r = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
+        String line = r.readLine();
+        if (line == null || line.isEmpty()) throw new IllegalArgumentException("no password on standard input");
+        return line.toCharArray();
+    }
+
+    abstract static class Sub implements Callable<Integer> {
+        @picocli.CommandLine.ParentCommand UserCommand parent;
+    }
+
+    @Command(name = "add", description = "Add a user; the password is read from the terminal or standard input.")
+    static final class Add extends Sub {
+        @Parameters(index = "0", description = "the user's address, e.g. elsa@herald.test") String address;
+
+        @Override public Integer call() throws Exception {
+            char[] pw = parent.readPassword();
+            try {
+                parent.admin.get().add(address, pw);
+            } finally {
+                Arrays.fill(pw, '\0');
+            }
+            parent.out.println("added " + address);
+            return 0;
+        }
+    }
+
+    @Command(name = "passwd", description = "Set a user's password; read from the terminal or standard input.")
+    static final class Passwd extends Sub {
+        @Parameters(index = "0") String address;
+
+        @Override public Integer call() throws Exception {
+            char[] pw = parent.readPassword();
+            try {
+                parent.admin.get().passwd(address, pw);
+            } finally {
+                Arrays.fill(pw, '\0');
+            }
+            parent.out.println("password changed for " + address);
+            return 0;
+        }
+    }
+
+    @Command(name = "remove", description = "Remove a user.")
+    static final class Remove extends Sub {
+        @Parameters(index = "0") String address;
+
+        @Override public Integer call() throws Exception {
+            boolean removed = parent.admin.get().remove(address);
+            parent.out.println(removed ? "removed " + address : "no user " + address);
+            return removed ? 0 : 1;
+        }
+    }
+
+    @Command(name = "list", description = "List users and aliases.")
+    static final class ListUsers extends Sub {
+        @Override public Integer call() throws Exception {
+            UserAdmin a = parent.admin.get();
+            a.list().forEach(parent.out::println);
+            a.aliases().forEach((k, v) -> parent.out.println(k + " -> " + v));
+            return 0;
+        }
+    }
+
+    @Command(name = "alias", description = "Add an alias: mail to ALIAS goes to TARGET's mailbox.")
+    static final class Alias extends Sub {
+        @Parameters(index = "0") String alias;
+        @Parameters(index = "1") String target;
+
+        @Override public Integer call() throws Exception {
+            parent.admin.get().addAlias(alias, target);
+            parent.out.println(alias + " -> " + target);
+            return 0;
+        }
+    }
+
+    @Command(name = "unalias", description = "Remove an alias.")
+    static final class Unalias extends Sub {
+        @Parameters(index = "0") String alias;
+
+        @Override public Integer call() throws Exception {
+            boolean removed = parent.admin.get().removeAlias(alias);
+            parent.out.println(removed ? "removed alias " + alias : "no alias " + alias);
+            return removed ? 0 : 1;
+        }
+    }
+}

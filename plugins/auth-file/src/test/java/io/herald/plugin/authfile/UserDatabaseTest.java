@@ -1,0 +1,172 @@
+package io.herald.plugin.authfile;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.Key;
+import com.google.inject.TypeLiteral;
+import io.herald.api.auth.AuthContext;
+import io.herald.api.auth.AuthResult;
+import io.herald.api.auth.Authenticator;
+import io.herald.api.config.Configuration;
+import io.herald.api.mail.Envelope;
+import io.herald.api.mail.MailAddress;
+import io.herald.api.plugin.PluginContext;
+import io.herald.api.routing.Route;
+import io.herald.api.routing.Router;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class UserDatabaseTest {
+
+    @TempDir Path dir;
+    final MovableClock clock = new MovableClock();
+    static final AuthContext CTX = new AuthContext("PLAIN", "submission", null, true);
+
+    static final class MovableClock extends Clock {
+        volatile Instant now = Instant.parse("2026-12-01T10:00:00Z");
+        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
+        @Override public Clock withZone(ZoneId z) { return this; }
+        @Override public Instant instant() { return now; }
+    }
+
+    record MapConfig(String pid, Map<String, String> values) implements Configuration {
+        @Override public Optional<String> get(String key) { return Optional.ofNullable(values.get(key)); }
+        @Override public Set<String> keys() { return values.keySet(); }
+    }
+
+    UserDatabase db() {
+        return new UserDatabase(dir.resolve("users"), 4096, clock);
+    }
+
+    @Test
+    void theFileNeverHoldsThePassword() throws Exception {
+        UserDatabase db = db();
+        db.add("Elsa@Herald.test", "correct horse battery staple".toCharArray());
+        byte[] bytes = Files.readAllBytes(db.file());
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        assertThat(text).doesNotContain("correct horse battery staple").doesNotContain("correct")
+                .contains("elsa@herald.test scram-sha-256:4096:");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(db.file()))).isEqualTo("rw-------");
+    }
+
+    @Test
+    void verifiesRightAndWrongPasswordsAndOffersScram() throws Exception {
+        UserDatabase db = db();
+        db.add("elsa@herald.test", "let it go".toCharArray());
+        FileAuthenticator auth = new FileAuthenticator(db);
+        assertThat(auth.verifyPassword("ELSA@herald.test", "let it go".toCharArray(), CTX)).isEqualTo(AuthResult.authenticated("elsa@herald.test"));
+        assertThat(auth.verifyPassword("elsa@herald.test", "let it snow".toCharArray(), CTX)).isInstanceOf(AuthResult.Failed.class);
+        assertThat(auth.verifyPassword("olaf@herald.test", "x".toCharArray(), CTX)).isInstanceOf(AuthResult.UnknownUser.class);
+        assertThat(auth.scramCredential("elsa@herald.test", CTX)).get().satisfies(c -> assertThat(c.iterations()).isEqualTo(4096));
+        db.passwd("elsa@herald.test", "new one".toCharArray());
+        assertThat(auth.verifyPassword("elsa@herald.test", "new one".toCharArray(), CTX)).isInstanceOf(AuthResult.Authenticated.class);
+        assertThat(auth.verifyPassword("elsa@herald.test", "let it go".toCharArray(), CTX)).isInstanceOf(AuthResult.Failed.class);
+        assertThatThrownBy(() -> db.add("elsa@herald.test", "x".toCharArray())).hasMessageContaining("exists");
+        assertThatThrownBy(() -> db.passwd("nobody@herald.test", "x".toCharArray())).hasMessageContaining("no user");
+        assertThatThrownBy(() -> db.add("not an address", "x".toCharArray())).hasMessageContaining("not a mail address");
+        assertThat(db.remove("elsa@herald.test")).isTrue();
+        assertThat(db.list()).isEmpty();
+    }
+
+    @Test
+    void defaultIterationsAreStrongAndConfigurable() {
+        MapConfig none = new MapConfig("auth-file", Map.of());
+        assertThat(UserDatabase.fromConfig(none, dir, clock).file()).isEqualTo(dir.resolve("users").toAbsolutePath());
+        assertThatThrownBy(() -> UserDatabase.fromConfig(new MapConfig("auth-file", Map.of("iterations", "1000")), dir, clock))
+                .hasMessageContaining("auth-file.cfg").hasMessageContaining("iterations");
+    }
+
+    @Test
+    void aliasesRouteToTheirMailboxAndMayBeSentAs() throws Exception {
+        UserDatabase db = db();
+        db.add("elsa@herald.test", "let it go".toCharArray());
+        db.addAlias("postmaster@herald.test", "elsa@herald.test");
+        db.addAlias("queen@herald.test", "postmaster@herald.test");
+        AliasRouter router = new AliasRouter(db);
+        assertThat(router.priority()).isLessThan(10);
+        Envelope env = new Envelope(Optional.empty(), List.of(), Map.of());
+        assertThat(router.route(env, new MailAddress("PostMaster", "herald.test"))).isEqualTo(Route.local("elsa@herald.test"));
+        assertThat(router.route(env, new MailAddress("queen", "herald.test"))).isEqualTo(Route.local("elsa@herald.test"));
+        assertThat(router.route(env, new MailAddress("elsa", "herald.test"))).isEqualTo(Route.pass());
+        assertThat(new FileAuthenticator(db).addressesOf("elsa@herald.test")).containsExactly("postmaster@herald.test", "queen@herald.test");
+        assertThat(Files.readString(db.file())).contains("alias postmaster@herald.test -> elsa@herald.test");
+    }
+
+    @Test
+    void theFileIsReadAgainWhenItChanges() throws Exception {
+        UserDatabase server = db();
+        UserDatabase cli = db(); // another writer, e.g. 'bin/herald user add' while the server runs
+        assertThat(server.user("olaf@herald.test")).isEmpty();
+        cli.add("olaf@herald.test", "warm hugs".toCharArray());
+        assertThat(server.user("olaf@herald.test")).isEmpty(); // checked at most once a second
+        clock.now = clock.now.plus(Duration.ofSeconds(1));
+        assertThat(server.user("olaf@herald.test")).isPresent();
+        // an edit by hand (lines appended) is seen too
+        Files.writeString(server.file(), "alias snowman@herald.test -> olaf@herald.test\n", java.nio.file.StandardOpenOption.APPEND);
+        clock.now = clock.now.plus(Duration.ofSeconds(1));
+        assertThat(server.resolveAlias("snowman@herald.test")).contains("olaf@herald.test");
+    }
+
+    @Test
+    void concurrentWritersDoNotCorruptTheFile() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int thread = t;
+            UserDatabase own = db();
+            done.add(pool.submit(() -> {
+                for (int i = 0; i < 10; i++) {
+                    own.add("u" + thread + "-" + i + "@herald.test", ("pw" + i).toCharArray());
+                    own.addAlias("a" + thread + "-" + i + "@herald.test", "u" + thread + "-" + i + "@herald.test");
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : done) f.get();
+        pool.shutdown();
+        UserDatabase check = db();
+        assertThat(check.list()).hasSize(40);
+        assertThat(check.aliases()).hasSize(40);
+        assertThat(new FileAuthenticator(check).verifyPassword("u3-7@herald.test", "pw7".toCharArray(), CTX)).isInstanceOf(AuthResult.Authenticated.class);
+        assertThat(Files.readAllLines(check.file())).filteredOn(l -> !l.startsWith("#")).hasSize(80);
+    }
+
+    @Test
+    void thePluginContributesTheAuthenticatorAndTheRouter() throws Exception {
+        MapConfig config = new MapConfig("auth-file", Map.of("iterations", "4096"));
+        Injector injector = Guice.createInjector(binder -> {
+            binder.bind(PluginContext.class).toInstance(new PluginContext("auth-file", config, dir, false));
+            binder.bind(Configuration.class).toInstance(config);
+            binder.bind(Clock.class).toInstance(clock);
+        }, new AuthFilePlugin());
+        assertThat(new AuthFilePlugin().configPid()).isEqualTo("auth-file");
+        Set<Authenticator> auths = injector.getInstance(Key.get(new TypeLiteral<Set<Authenticator>>() { }));
+        Set<Router> routers = injector.getInstance(Key.get(new TypeLiteral<Set<Router>>() { }));
+        assertThat(auths).hasSize(1);
+        assertThat(routers).singleElement().isInstanceOf(AliasRouter.class);
+        injector.getInstance(UserDatabase.class).add("elsa@herald.test", "x".toCharArray());
+        assertThat(auths.iterator().next().verifyPassword("elsa@herald.test", "x".toCharArray(), CTX)).isInstanceOf(AuthResult.Authenticated.class);
+        assertThat(dir.resolve("users")).exists();
+    }
+}
