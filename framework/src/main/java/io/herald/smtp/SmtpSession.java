@@ -12,6 +12,8 @@ import io.herald.api.smtp.SmtpHook;
 import io.herald.host.ExtensionRegistry;
 import io.herald.queue.Spool;
 import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.polling.AbstractPollingIoProcessor;
+import org.apache.mina.core.session.AbstractIoSession;
 import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
 import org.slf4j.Logger;
@@ -610,18 +612,36 @@ final class SmtpSession {
             return;
         }
         pending = true;
-        io.suspendRead();
+        suspendRead(true);
         work.whenComplete((r, e) -> {
             synchronized (this) {
                 pending = false;
                 if (closed) return;
                 complete(work, then);
                 if (!pending && !closed) {
-                    io.resumeRead();
+                    suspendRead(false);
                     process();
                 }
             }
         });
+    }
+
+    /**
+     * Suspends or resumes reading from the socket. MINA's {@code suspendRead()}/{@code resumeRead()} change the
+     * selector's interest set in the calling thread, which races with the I/O thread's own updates (for writes) when
+     * called from a hook thread, and a lost update would stall the session. So the session's I/O processor is also
+     * asked to re-apply the read/write flags on its own thread, which makes the final state right.
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private void suspendRead(boolean suspend) {
+        if (suspend) io.suspendRead();
+        else io.resumeRead();
+        for (Object key : io.getAttributeKeys()) {
+            if (io.getAttribute(key) instanceof AbstractPollingIoProcessor processor) {
+                processor.updateTrafficMask((AbstractIoSession) io);
+                return;
+            }
+        }
     }
 
     private <T> void complete(CompletableFuture<T> work, BiConsumer<T, Throwable> then) {
