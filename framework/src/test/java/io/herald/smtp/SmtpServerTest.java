@@ -261,6 +261,21 @@ class SmtpServerTest {
         }
     }
 
+    @Test
+    void smtputf8TransactionIsTracedAsUtf8Smtp() throws Exception {
+        try (SmtpTestClient c = connect(Map.of())) {
+            c.command("EHLO client.test");
+            expect(c.command("MAIL FROM:<ölaf@hërald.example> SMTPUTF8"), 250, "2.1.0");
+            expect(c.command("RCPT TO:<elsa@herald.test>"), 250, "2.1.5");
+            c.command("DATA");
+            expect(c.command("Subject: Grüße\r\n\r\nÜnïcödé\r\n."), 250, "2.0.0");
+        }
+        TempDirQueue.Committed m = queue.committed.get(0);
+        assertThat(m.envelope().reversePath()).contains(new MailAddress("ölaf", "hërald.example"));
+        assertThat(m.envelope().mailParameters()).containsKey("SMTPUTF8");
+        assertThat(m.text()).contains("with UTF8SMTP id " + m.id()).contains("for <elsa@herald.test>;").endsWith("Ünïcödé\r\n");
+    }
+
     // ------------------------------------------------------------------ (4) SIZE
 
     @Test
