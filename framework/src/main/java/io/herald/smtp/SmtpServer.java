@@ -21,6 +21,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * Apache MINA {@link NioSocketAcceptor}. Each connection is an {@link SmtpSession} that takes the extensions active
  * when it connected ({@link ExtensionRegistry#snapshot()}) and streams messages into the {@link MessageQueue}.
  *
+ * <p>Decisions worth knowing (details in {@link DataDecoder} and {@link SmtpSession}):
+ * <ul>
+ *   <li>The end of DATA is only {@code <CRLF>.<CRLF>}. A bare CR or bare LF anywhere in DATA never ends the data or
+ *       splits a message (SMTP smuggling); the whole message is refused at its end with {@code 550 5.6.11}.</li>
+ *   <li>A text line longer than {@code maxLineLength} (1000 octets with CRLF; 0 = unlimited) refuses the message at
+ *       the end of the data with {@code 500 5.5.6} (RFC 5321 §4.2.4 "500 Line too long"). A command line longer
+ *       than {@code maxCommandLength} is answered {@code 500 5.5.6} and skipped to its end.</li>
+ *   <li>A message over the SIZE limit is read to its end, discarded and refused with {@code 552 5.3.4}.</li>
+ *   <li>Hooks fail open (a throwing or hanging hook counts as Next, after {@code hookTimeout}); routers fail
+ *       closed ({@code 451 4.3.0}); {@code 250} after the data only once the queue's commit completed.</li>
+ *   <li>Address syntax errors: {@code 501 5.1.7} (sender) and {@code 501 5.1.3} (recipient); a command without the
+ *       {@code FROM:<...>} shape {@code 501 5.5.2}; bad parameter values {@code 501 5.5.4}, unknown parameters
+ *       {@code 555 5.5.4}. Only after EHLO do replies carry enhanced status codes (RFC 2034).</li>
+ * </ul>
+ *
  * <pre>
  * SmtpServer smtp = new SmtpServer(SmtpSettings.from(config.get("smtp")), identity, registry, queue);
  * smtp.start();          // binds; port 0 picks a free port, see port()

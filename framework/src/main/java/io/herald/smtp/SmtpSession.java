@@ -180,7 +180,11 @@ final class SmtpSession {
         if (inStart == inEnd) inStart = inEnd = 0;
     }
 
-    /** Takes one command line from the buffer; false when no whole line is there yet. */
+    /**
+     * Takes one command line from the buffer; false when no whole line is there yet. A command line ends with CRLF;
+     * a bare LF is accepted as its end too (commands carry no message text, so this cannot smuggle anything), and a
+     * bare CR stays inside the line, where it makes a syntax error.
+     */
     private boolean commandLine() {
         int lf = -1;
         for (int p = inStart; p < inEnd; p++) {

@@ -34,6 +34,7 @@ final class SmtpTestClient implements AutoCloseable {
     SmtpTestClient(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(15_000);
+        socket.setTcpNoDelay(true);
         in = socket.getInputStream();
         out = socket.getOutputStream();
     }
