@@ -38,12 +38,21 @@ final class HookRunner implements AutoCloseable {
     }
 
     <T> CompletableFuture<T> call(String what, Callable<T> task) {
+        return call(what, task, null);
+    }
+
+    /**
+     * Like {@link #call(String, Callable)}; {@code orphan} receives a result that arrives after the time limit (so
+     * that, for example, a spool opened too late is discarded rather than leaked).
+     */
+    <T> CompletableFuture<T> call(String what, Callable<T> task, java.util.function.Consumer<T> orphan) {
         CompletableFuture<T> result = new CompletableFuture<>();
         Future<?> running;
         try {
             running = executor.submit(() -> {
                 try {
-                    result.complete(task.call());
+                    T value = task.call();
+                    if (!result.complete(value) && orphan != null && value != null) orphan.accept(value);
                 } catch (Throwable t) {
                     result.completeExceptionally(t);
                 }

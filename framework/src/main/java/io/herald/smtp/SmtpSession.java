@@ -97,6 +97,7 @@ final class SmtpSession {
     private int errors;
     private Transaction tx;
     private Transaction finishing;   // between the end of the data and the reply to it
+    private long lastPendingEnd = System.nanoTime() - Duration.ofDays(1).toNanos();   // when slow work last finished
 
     // BDAT chunk being received (RFC 3030): bytes still to read, LAST, and the reply owed if the chunk is refused
     private long chunkRemaining;
@@ -148,7 +149,9 @@ final class SmtpSession {
 
     /** RFC 5321 §4.5.3.2: the client did not send the next command or data block in time. */
     synchronized void idle() {
-        if (pending || closed) return;
+        // MINA counts from the last read; time spent waiting for our own hooks or the queue does not count
+        Duration timeout = mode == Mode.COMMAND ? settings.commandTimeout() : settings.dataTimeout();
+        if (pending || closed || System.nanoTime() - lastPendingEnd < timeout.toNanos()) return;
         log.info("{}: timeout in {} mode, closing", id, mode);
         reply(SmtpReply.TIMEOUT);
         close();
@@ -553,7 +556,7 @@ final class SmtpSession {
                     envelope.recipients(), ZonedDateTime.now());
             sink.writeTrace(received.getBytes(StandardCharsets.UTF_8));
             return sink;
-        }).whenComplete((sink, e) -> {
+        }, late -> late.spool().discard()).whenComplete((sink, e) -> {
             if (e != null) log.warn("{}: cannot open a spool", id, e);
             else synchronized (this) {
                 if (closed || tx != t) sink.spool().discard();   // the session ended meanwhile
@@ -620,6 +623,7 @@ final class SmtpSession {
         work.whenComplete((r, e) -> {
             synchronized (this) {
                 pending = false;
+                lastPendingEnd = System.nanoTime();
                 if (closed) return;
                 complete(work, then);
                 if (!pending && !closed) {
