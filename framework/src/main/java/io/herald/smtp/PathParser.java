@@ -1,0 +1,251 @@
+package io.herald.smtp;
+
+import io.herald.api.mail.MailAddress;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Parses the argument of {@code MAIL FROM:} and {@code RCPT TO:} after the colon: a path and its ESMTP parameters,
+ * following the grammar of RFC 5321 §4.1.2 (with RFC 6531's UTF-8 extension, checked by the caller):
+ *
+ * <pre>
+ * Reverse-path = Path / "&lt;&gt;"          Forward-path = Path / "&lt;Postmaster&gt;" (§4.1.1.3)
+ * Path         = "&lt;" [ A-d-l ":" ] Mailbox "&gt;"   ; the source route A-d-l is accepted and ignored (§4.1.1.3, §C)
+ * Mailbox      = Local-part "@" ( Domain / address-literal )
+ * Local-part   = Dot-string / Quoted-string
+ * Mail-parameters = esmtp-param *(SP esmtp-param);  esmtp-param = esmtp-keyword ["=" esmtp-value]
+ * </pre>
+ *
+ * Lengths are checked against §4.5.3.1: local part 64 octets, domain 255 octets, path 256 octets. One space
+ * before the {@code <} is tolerated (many clients send {@code MAIL FROM: <a@b>}).
+ */
+public final class PathParser {
+
+    /** Which part of the argument is wrong; the SMTP core chooses the enhanced status code by it. */
+    public enum Part { PATH, ADDRESS, PARAMETER }
+
+    /** The argument does not follow the grammar. */
+    public static final class SyntaxException extends Exception {
+        private final Part part;
+
+        SyntaxException(Part part, String message) {
+            super(message, null, false, false);
+            this.part = part;
+        }
+
+        public Part part() { return part; }
+    }
+
+    /**
+     * A parsed argument.
+     *
+     * @param address    the mailbox; empty for the null reverse-path {@code <>} and for {@code <Postmaster>}
+     * @param postmaster true for the domain-less {@code <Postmaster>} of RCPT TO (RFC 5321 §4.1.1.3)
+     * @param parameters the ESMTP parameters, keys upper-case, in order; a parameter without value maps to ""
+     * @param nonAscii   true when the path contains non-ASCII characters (needs SMTPUTF8, RFC 6531)
+     */
+    public record Parsed(Optional<MailAddress> address, boolean postmaster, Map<String, String> parameters, boolean nonAscii) { }
+
+    private static final int MAX_LOCAL_PART = 64;
+    private static final int MAX_DOMAIN = 255;
+    private static final int MAX_PATH = 256;
+
+    private final String s;
+    private int i;
+
+    private PathParser(String s) {
+        this.s = s;
+    }
+
+    /** Parses a reverse-path ({@code <>} allowed) and its parameters. */
+    public static Parsed reversePath(String argument) throws SyntaxException {
+        return new PathParser(argument).parse(true);
+    }
+
+    /** Parses a forward-path ({@code <Postmaster>} allowed) and its parameters. */
+    public static Parsed forwardPath(String argument) throws SyntaxException {
+        return new PathParser(argument).parse(false);
+    }
+
+    private Parsed parse(boolean reverse) throws SyntaxException {
+        if (i < s.length() && s.charAt(i) == ' ') i++;
+        if (i >= s.length() || s.charAt(i) != '<') throw new SyntaxException(Part.PATH, "Path must be enclosed in <>");
+        int start = i;
+        Optional<MailAddress> address = Optional.empty();
+        boolean postmaster = false;
+        if (s.startsWith("<>", i)) {
+            if (!reverse) throw new SyntaxException(Part.ADDRESS, "The null path <> is not a recipient");
+            i += 2;
+        } else if (!reverse && s.regionMatches(true, i, "<postmaster>", 0, 12)) {
+            postmaster = true;
+            i += 12;
+        } else {
+            i++;
+            if (peek() == '@') sourceRoute();
+            address = Optional.of(mailbox());
+            expect('>', Part.ADDRESS, "Path must end with >");
+        }
+        if (utf8Length(s.substring(start, i)) > MAX_PATH) throw new SyntaxException(Part.ADDRESS, "Path longer than " + MAX_PATH + " octets");
+        boolean nonAscii = !s.substring(start, i).chars().allMatch(c -> c < 0x80);
+        return new Parsed(address, postmaster, parameters(), nonAscii);
+    }
+
+    /** A-d-l = At-domain *( "," At-domain ) ":" -- accepted and ignored (RFC 5321 §4.1.1.3). */
+    private void sourceRoute() throws SyntaxException {
+        do {
+            expect('@', Part.ADDRESS, "Bad source route");
+            int start = i;
+            while (i < s.length() && ",:>".indexOf(s.charAt(i)) < 0) i++;
+            if (!isDomain(s.substring(start, i)) && !isAddressLiteral(s.substring(start, i)))
+                throw new SyntaxException(Part.ADDRESS, "Bad domain in source route");
+        } while (peek() == ',' && i++ >= 0);
+        expect(':', Part.ADDRESS, "Bad source route");
+    }
+
+    private MailAddress mailbox() throws SyntaxException {
+        String local = peek() == '"' ? quotedString() : dotString();
+        if (local.isEmpty()) throw new SyntaxException(Part.ADDRESS, "Empty local part");
+        if (utf8Length(local) > MAX_LOCAL_PART) throw new SyntaxException(Part.ADDRESS, "Local part longer than " + MAX_LOCAL_PART + " octets");
+        expect('@', Part.ADDRESS, "Address must have a domain");
+        int start = i;
+        if (peek() == '[') {
+            int close = s.indexOf(']', i);
+            if (close < 0) throw new SyntaxException(Part.ADDRESS, "Unterminated address literal");
+            i = close + 1;
+            if (!isAddressLiteral(s.substring(start, i))) throw new SyntaxException(Part.ADDRESS, "Bad address literal");
+        } else {
+            while (i < s.length() && s.charAt(i) != '>') i++;
+            if (!isDomain(s.substring(start, i))) throw new SyntaxException(Part.ADDRESS, "Bad domain");
+        }
+        String domain = s.substring(start, i);
+        if (utf8Length(domain) > MAX_DOMAIN) throw new SyntaxException(Part.ADDRESS, "Domain longer than " + MAX_DOMAIN + " octets");
+        return new MailAddress(local, domain);
+    }
+
+    /** Dot-string = Atom *("." Atom). */
+    private String dotString() throws SyntaxException {
+        int start = i;
+        while (i < s.length() && (MailAddress.isAtext(s.charAt(i)) || s.charAt(i) == '.')) i++;
+        String local = s.substring(start, i);
+        if (!MailAddress.isDotString(local)) throw new SyntaxException(Part.ADDRESS, "Bad local part");
+        return local;
+    }
+
+    /** Quoted-string = DQUOTE *QcontentSMTP DQUOTE; returns the content without quotes and escapes. */
+    private String quotedString() throws SyntaxException {
+        StringBuilder b = new StringBuilder();
+        i++;
+        while (true) {
+            if (i >= s.length()) throw new SyntaxException(Part.ADDRESS, "Unterminated quoted string");
+            char c = s.charAt(i++);
+            if (c == '"') return b.toString();
+            if (c == '\\') {
+                // quoted-pairSMTP = %d92 %d32-126
+                if (i >= s.length() || !(isPrintable(s.charAt(i)) || s.charAt(i) >= 0x80))
+                    throw new SyntaxException(Part.ADDRESS, "Bad quoted pair");
+                b.append(s.charAt(i++));
+            } else if (isPrintable(c) && c != '"' && c != '\\' || c >= 0x80) {
+                b.append(c); // qtextSMTP = %d32-33 / %d35-91 / %d93-126, plus UTF-8 (RFC 6531)
+            } else {
+                throw new SyntaxException(Part.ADDRESS, "Bad character in quoted string");
+            }
+        }
+    }
+
+    /** Mail-parameters: SP-separated esmtp-keyword ["=" esmtp-value]. */
+    private Map<String, String> parameters() throws SyntaxException {
+        Map<String, String> params = new LinkedHashMap<>();
+        if (i == s.length()) return params;
+        if (s.charAt(i) != ' ') throw new SyntaxException(Part.PATH, "Unexpected text after path");
+        for (String item : s.substring(i).split(" ")) {
+            if (item.isEmpty()) continue;
+            int eq = item.indexOf('=');
+            String keyword = (eq < 0 ? item : item.substring(0, eq)).toUpperCase(Locale.ROOT);
+            String value = eq < 0 ? "" : item.substring(eq + 1);
+            if (!keyword.matches("[A-Z0-9][A-Z0-9-]*")) throw new SyntaxException(Part.PARAMETER, "Bad parameter keyword");
+            // esmtp-value = 1*(%d33-60 / %d62-126), plus UTF-8 (RFC 6531)
+            if (eq >= 0 && (value.isEmpty() || !value.chars().allMatch(c -> c >= 33 && c <= 126 && c != '=' || c >= 0x80)))
+                throw new SyntaxException(Part.PARAMETER, "Bad value of parameter " + keyword);
+            if (params.putIfAbsent(keyword, value) != null) throw new SyntaxException(Part.PARAMETER, "Parameter " + keyword + " given twice");
+        }
+        return params;
+    }
+
+    /**
+     * Domain = sub-domain *("." sub-domain); sub-domain = Let-dig [Ldh-str]. Non-ASCII characters count as letters
+     * (U-labels, RFC 6531); whether they are allowed is the caller's decision.
+     */
+    public static boolean isDomain(String d) {
+        if (d.isEmpty() || utf8Length(d) > MAX_DOMAIN) return false;
+        for (String label : d.split("\\.", -1)) {
+            if (label.isEmpty() || label.length() > 63) return false;
+            if (label.charAt(0) == '-' || label.charAt(label.length() - 1) == '-') return false;
+            for (int k = 0; k < label.length(); k++) {
+                char c = label.charAt(k);
+                if (!(Character.isLetterOrDigit(c) && (c < 0x80 ? isAsciiLetDig(c) : true) || c == '-')) return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * address-literal = "[" ( IPv4-address-literal / IPv6-address-literal ) "]" (RFC 5321 §4.1.3). General address
+     * literals ({@code [tag:content]}) are refused: no standardized tag other than {@code IPv6} is registered.
+     */
+    public static boolean isAddressLiteral(String lit) {
+        if (lit.length() < 3 || lit.charAt(0) != '[' || lit.charAt(lit.length() - 1) != ']') return false;
+        String body = lit.substring(1, lit.length() - 1);
+        if (body.regionMatches(true, 0, "IPv6:", 0, 5)) return isIpv6(body.substring(5));
+        return isIpv4(body);
+    }
+
+    /** IPv4-address-literal = Snum 3("." Snum); Snum = 1*3DIGIT representing 0-255. */
+    static boolean isIpv4(String a) {
+        String[] parts = a.split("\\.", -1);
+        if (parts.length != 4) return false;
+        for (String p : parts) {
+            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9') || Integer.parseInt(p) > 255) return false;
+        }
+        return true;
+    }
+
+    /** IPv6-addr (RFC 5321 §4.1.3: full, compressed, and with an embedded IPv4 address). */
+    static boolean isIpv6(String a) {
+        if (a.isEmpty() || a.length() > 45 || !a.contains(":")) return false;
+        if (!a.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.')) return false;
+        try {
+            // a string containing ':' is parsed as an IPv6 literal, never looked up in the DNS
+            return InetAddress.getByName(a) instanceof Inet6Address || a.contains(".");
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private static boolean isAsciiLetDig(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    }
+
+    private static boolean isPrintable(char c) {
+        return c >= 32 && c <= 126;
+    }
+
+    static int utf8Length(String x) {
+        return x.getBytes(StandardCharsets.UTF_8).length;
+    }
+
+    private char peek() {
+        return i < s.length() ? s.charAt(i) : '\0';
+    }
+
+    private void expect(char c, Part part, String message) throws SyntaxException {
+        if (peek() != c) throw new SyntaxException(part, message);
+        i++;
+    }
+}

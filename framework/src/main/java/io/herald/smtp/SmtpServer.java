@@ -1,0 +1,151 @@
+package io.herald.smtp;
+
+import io.herald.api.config.ServerIdentity;
+import io.herald.host.ExtensionRegistry;
+import io.herald.queue.MessageQueue;
+import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.service.IoHandlerAdapter;
+import org.apache.mina.core.session.AttributeKey;
+import org.apache.mina.core.session.IdleStatus;
+import org.apache.mina.core.session.IoSession;
+import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An SMTP listener (RFC 5321 with PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, SMTPUTF8 and CHUNKING) on an
+ * Apache MINA {@link NioSocketAcceptor}. Each connection is an {@link SmtpSession} that takes the extensions active
+ * when it connected ({@link ExtensionRegistry#snapshot()}) and streams messages into the {@link MessageQueue}.
+ *
+ * <p>Decisions worth knowing (details in {@link DataDecoder} and {@link SmtpSession}):
+ * <ul>
+ *   <li>The end of DATA is only {@code <CRLF>.<CRLF>}. A bare CR or bare LF anywhere in DATA never ends the data or
+ *       splits a message (SMTP smuggling); the whole message is refused at its end with {@code 550 5.6.11}.</li>
+ *   <li>A text line longer than {@code maxLineLength} (1000 octets with CRLF; 0 = unlimited) refuses the message at
+ *       the end of the data with {@code 500 5.5.6} (RFC 5321 §4.2.4 "500 Line too long"). A command line longer
+ *       than {@code maxCommandLength} is answered {@code 500 5.5.6} and skipped to its end.</li>
+ *   <li>A message over the SIZE limit is read to its end, discarded and refused with {@code 552 5.3.4}.</li>
+ *   <li>Hooks fail open (a throwing or hanging hook counts as Next, after {@code hookTimeout}); routers fail
+ *       closed ({@code 451 4.3.0}); {@code 250} after the data only once the queue's commit completed.</li>
+ *   <li>Address syntax errors: {@code 501 5.1.7} (sender) and {@code 501 5.1.3} (recipient); a command without the
+ *       {@code FROM:<...>} shape {@code 501 5.5.2}; bad parameter values {@code 501 5.5.4}, unknown parameters
+ *       {@code 555 5.5.4}. Only after EHLO do replies carry enhanced status codes (RFC 2034).</li>
+ * </ul>
+ *
+ * <pre>
+ * SmtpServer smtp = new SmtpServer(SmtpSettings.from(config.get("smtp")), identity, registry, queue);
+ * smtp.start();          // binds; port 0 picks a free port, see port()
+ * ...
+ * smtp.close();
+ * </pre>
+ */
+public final class SmtpServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
+    private static final AttributeKey SESSION = new AttributeKey(SmtpServer.class, "session");
+
+    private final SmtpSettings settings;
+    private final ServerIdentity identity;
+    private final ExtensionRegistry registry;
+    private final MessageQueue queue;
+    private final HookRunner runner;
+    private final AtomicLong sessionCounter = new AtomicLong();
+    private final String sessionPrefix = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
+    private NioSocketAcceptor acceptor;
+    private int port = -1;
+
+    public SmtpServer(SmtpSettings settings, ServerIdentity identity, ExtensionRegistry registry, MessageQueue queue) {
+        this.settings = settings;
+        this.identity = identity;
+        this.registry = registry;
+        this.queue = queue;
+        this.runner = new HookRunner(settings.hookThreads(), settings.hookTimeout());
+    }
+
+    /** Binds the listener. */
+    public synchronized void start() throws IOException {
+        if (acceptor != null) throw new IllegalStateException("already started");
+        NioSocketAcceptor a = new NioSocketAcceptor();
+        a.setReuseAddress(true);
+        a.getSessionConfig().setTcpNoDelay(true);
+        a.setHandler(new Handler());
+        a.setCloseOnDeactivation(true);
+        try {
+            a.bind(new InetSocketAddress(settings.bind(), settings.port()));
+        } catch (IOException | RuntimeException e) {
+            a.dispose();
+            throw new IOException("cannot listen on " + settings.bind() + ":" + settings.port() + " (" + settings.listener() + ")", e);
+        }
+        acceptor = a;
+        port = ((InetSocketAddress) a.getLocalAddress()).getPort();
+        log.info("SMTP listener {} on {}:{}", settings.listener(), settings.bind(), port);
+    }
+
+    /** The port listened on, once started. */
+    public int port() {
+        if (port < 0) throw new IllegalStateException("not started");
+        return port;
+    }
+
+    /** Stops listening, ends the sessions (421 to idle ones; uncommitted messages are discarded) and the hook threads. */
+    @Override
+    public synchronized void close() {
+        if (acceptor != null) {
+            acceptor.unbind();
+            for (IoSession s : acceptor.getManagedSessions().values()) {
+                SmtpSession session = (SmtpSession) s.getAttribute(SESSION);
+                if (session != null) session.shutdown();
+            }
+            acceptor.dispose(true);
+            acceptor = null;
+        }
+        runner.close();
+    }
+
+    SmtpSettings settings() { return settings; }
+
+    ServerIdentity identity() { return identity; }
+
+    MessageQueue queue() { return queue; }
+
+    HookRunner runner() { return runner; }
+
+    private final class Handler extends IoHandlerAdapter {
+        @Override
+        public void sessionOpened(IoSession io) {
+            String id = sessionPrefix + "-" + Long.toString(sessionCounter.incrementAndGet(), 36);
+            SmtpSession session = new SmtpSession(SmtpServer.this, io, registry.snapshot(), id);
+            io.setAttribute(SESSION, session);
+            log.debug("{}: connect from {}", id, io.getRemoteAddress());
+            session.opened();
+        }
+
+        @Override
+        public void messageReceived(IoSession io, Object message) {
+            SmtpSession session = (SmtpSession) io.getAttribute(SESSION);
+            if (session != null) session.received((IoBuffer) message);
+        }
+
+        @Override
+        public void sessionIdle(IoSession io, IdleStatus status) {
+            SmtpSession session = (SmtpSession) io.getAttribute(SESSION);
+            if (session != null && status == IdleStatus.READER_IDLE) session.idle();
+        }
+
+        @Override
+        public void sessionClosed(IoSession io) {
+            SmtpSession session = (SmtpSession) io.getAttribute(SESSION);
+            if (session != null) session.closedByPeer();
+        }
+
+        @Override
+        public void exceptionCaught(IoSession io, Throwable cause) {
+            log.warn("{}: {}", io.getRemoteAddress(), cause.toString());
+            io.closeNow();
+        }
+    }
+}

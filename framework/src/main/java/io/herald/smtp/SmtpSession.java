@@ -1,0 +1,751 @@
+package io.herald.smtp;
+
+import io.herald.api.mail.Envelope;
+import io.herald.api.mail.MailAddress;
+import io.herald.api.mail.MessageContent;
+import io.herald.api.routing.Route;
+import io.herald.api.routing.Router;
+import io.herald.api.smtp.HeaderField;
+import io.herald.api.smtp.HookResult;
+import io.herald.api.smtp.SessionInfo;
+import io.herald.api.smtp.SmtpHook;
+import io.herald.host.ExtensionRegistry;
+import io.herald.queue.Spool;
+import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.polling.AbstractPollingIoProcessor;
+import org.apache.mina.core.session.AbstractIoSession;
+import org.apache.mina.core.session.IdleStatus;
+import org.apache.mina.core.session.IoSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * One SMTP session (RFC 5321): a state machine fed the bytes MINA reads, answering on the same {@link IoSession}.
+ *
+ * <p><b>Threading.</b> All state is guarded by this object's monitor. Bytes are appended to an input buffer and
+ * processed in order. Anything slow (hooks, routers, opening a spool, the end-of-DATA commit) runs off the I/O thread
+ * on {@link HookRunner}; while it is pending the session is {@code pending}: reading from the socket is suspended
+ * ({@link IoSession#suspendRead()}), bytes already received (pipelined commands, RFC 2920) stay in the buffer, and
+ * processing resumes in order when the reply has been written.
+ *
+ * <p><b>Message data.</b> DATA is decoded by {@link DataDecoder} (see there for bare CR/LF and long lines) and
+ * BDAT chunks (RFC 3030) are copied as they are; both stream into the {@link Spool} through {@link SpoolSink}, so a
+ * message is never held whole in memory. {@code 250} after the data is sent only when the spool's commit completed.
+ */
+final class SmtpSession {
+
+    private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
+
+    private enum Mode { COMMAND, DATA, BDAT }
+
+    /** One mail transaction: from MAIL to the end of the data, RSET, or a new EHLO/HELO. */
+    private static final class Transaction {
+        final Optional<MailAddress> reversePath;
+        final Map<String, String> parameters;
+        final boolean smtputf8;
+        final List<MailAddress> recipients = new ArrayList<>();
+        SpoolSink sink;
+        DataDecoder decoder;
+        boolean bdat;
+        boolean committing;
+
+        Transaction(Optional<MailAddress> reversePath, Map<String, String> parameters) {
+            this.reversePath = reversePath;
+            this.parameters = parameters;
+            this.smtputf8 = parameters.containsKey("SMTPUTF8");
+        }
+
+        Envelope envelope() {
+            return new Envelope(reversePath, recipients, parameters);
+        }
+
+        void discard() {
+            if (sink != null && !committing) sink.spool().discard();
+        }
+    }
+
+    private final SmtpServer server;
+    private final SmtpSettings settings;
+    private final IoSession io;
+    private final ExtensionRegistry.Extensions extensions;
+    private final String id;
+
+    private byte[] in = new byte[4096];
+    private int inStart;
+    private int inEnd;
+    private boolean pending;
+    private boolean closed;
+    private boolean discardingLongLine;
+    private Mode mode = Mode.COMMAND;
+
+    private String helo;
+    private boolean esmtp;
+    private int errors;
+    private Transaction tx;
+    private Transaction finishing;   // between the end of the data and the reply to it
+    private long lastPendingEnd = System.nanoTime() - Duration.ofDays(1).toNanos();   // when slow work last finished
+
+    // BDAT chunk being received (RFC 3030): bytes still to read, LAST, and the reply owed if the chunk is refused
+    private long chunkRemaining;
+    private long chunkSize;
+    private boolean chunkLast;
+    private SmtpReply chunkRefusal;
+
+    SmtpSession(SmtpServer server, IoSession io, ExtensionRegistry.Extensions extensions, String id) {
+        this.server = server;
+        this.settings = server.settings();
+        this.io = io;
+        this.extensions = extensions;
+        this.id = id;
+    }
+
+    // ---------------------------------------------------------------- MINA events
+
+    synchronized void opened() {
+        setIdle(settings.commandTimeout());
+        SessionInfo si = info();
+        await(runHooks("connect", h -> h.onConnect(si)), (outcome, e) -> {
+            if (outcome.refusal != null) {
+                reply(outcome.refusal);
+                close();
+            } else {
+                send(new SmtpReply(220, null, server.identity().hostname() + " ESMTP Herald"));
+            }
+        });
+    }
+
+    synchronized void received(IoBuffer buf) {
+        int n = buf.remaining();
+        if (closed) return;
+        if (in.length - inEnd < n) {
+            if (inEnd - inStart + n <= in.length) {
+                System.arraycopy(in, inStart, in, 0, inEnd - inStart);
+            } else {
+                byte[] bigger = new byte[Math.max(in.length * 2, inEnd - inStart + n)];
+                System.arraycopy(in, inStart, bigger, 0, inEnd - inStart);
+                in = bigger;
+            }
+            inEnd -= inStart;
+            inStart = 0;
+        }
+        buf.get(in, inEnd, n);
+        inEnd += n;
+        process();
+    }
+
+    /** RFC 5321 §4.5.3.2: the client did not send the next command or data block in time. */
+    synchronized void idle() {
+        // MINA counts from the last read; time spent waiting for our own hooks or the queue does not count
+        Duration timeout = mode == Mode.COMMAND ? settings.commandTimeout() : settings.dataTimeout();
+        if (pending || closed || System.nanoTime() - lastPendingEnd < timeout.toNanos()) return;
+        log.info("{}: timeout in {} mode, closing", id, mode);
+        reply(SmtpReply.TIMEOUT);
+        close();
+    }
+
+    synchronized void closedByPeer() {
+        closed = true;
+        discardAll();
+    }
+
+    synchronized void shutdown() {
+        if (closed) return;
+        if (!pending) reply(SmtpReply.SHUTTING_DOWN);
+        close();
+    }
+
+    // ---------------------------------------------------------------- input processing
+
+    private void process() {
+        while (!pending && !closed && inStart < inEnd) {
+            switch (mode) {
+                case COMMAND -> {
+                    if (!commandLine()) return;
+                }
+                case DATA -> data();
+                case BDAT -> chunk();
+            }
+        }
+        if (inStart == inEnd) inStart = inEnd = 0;
+    }
+
+    /**
+     * Takes one command line from the buffer; false when no whole line is there yet. A command line ends with CRLF;
+     * a bare LF is accepted as its end too (commands carry no message text, so this cannot smuggle anything), and a
+     * bare CR stays inside the line, where it makes a syntax error.
+     */
+    private boolean commandLine() {
+        int lf = -1;
+        for (int p = inStart; p < inEnd; p++) {
+            if (in[p] == '\n') {
+                lf = p;
+                break;
+            }
+        }
+        if (discardingLongLine) {
+            if (lf < 0) {
+                inStart = inEnd;
+                return false;
+            }
+            inStart = lf + 1;
+            discardingLongLine = false;
+            error(SmtpReply.LINE_TOO_LONG);
+            return true;
+        }
+        if (lf < 0) {
+            if (inEnd - inStart >= settings.maxCommandLength()) {  // §4.5.3.1.4: 512 octets including CRLF
+                discardingLongLine = true;
+                inStart = inEnd;
+            }
+            return false;
+        }
+        int length = lf + 1 - inStart;
+        int end = lf > inStart && in[lf - 1] == '\r' ? lf - 1 : lf;
+        String line = new String(in, inStart, end - inStart, StandardCharsets.UTF_8);
+        inStart = lf + 1;
+        if (length > settings.maxCommandLength()) {
+            error(SmtpReply.LINE_TOO_LONG);
+        } else {
+            command(line);
+        }
+        return true;
+    }
+
+    private void data() {
+        int n = tx.decoder.feed(in, inStart, inEnd - inStart);
+        inStart += n;
+        if (tx.decoder.isDone()) {
+            mode = Mode.COMMAND;
+            setIdle(settings.commandTimeout());
+            endOfMessage();
+        }
+    }
+
+    private void chunk() {
+        int n = (int) Math.min(chunkRemaining, inEnd - inStart);
+        if (chunkRefusal == null && tx != null && tx.sink != null) tx.sink.write(in, inStart, n);
+        inStart += n;
+        chunkRemaining -= n;
+        if (chunkRemaining == 0) endOfChunk();
+    }
+
+    // ---------------------------------------------------------------- commands
+
+    private void command(String line) {
+        int sp = line.indexOf(' ');
+        String verb = (sp < 0 ? line : line.substring(0, sp)).toUpperCase(Locale.ROOT);
+        String arg = sp < 0 ? "" : line.substring(sp + 1);
+        switch (verb) {
+            case "EHLO" -> hello(arg, true);
+            case "HELO" -> hello(arg, false);
+            case "MAIL" -> mail(arg);
+            case "RCPT" -> rcpt(arg);
+            case "DATA" -> data(arg);
+            case "BDAT" -> bdat(arg);
+            case "RSET" -> rset(arg);
+            case "NOOP" -> reply(SmtpReply.OK);
+            case "QUIT" -> quit();
+            case "VRFY" -> {
+                if (arg.isBlank()) error(new SmtpReply(501, "5.5.4", "VRFY needs an argument"));
+                else reply(SmtpReply.CANNOT_VRFY);
+            }
+            case "HELP" -> reply(SmtpReply.HELP);
+            case "EXPN", "TURN", "ETRN", "SEND", "SOML", "SAML", "STARTTLS", "AUTH" -> error(SmtpReply.NOT_IMPLEMENTED);
+            case "" -> error(SmtpReply.SYNTAX_ERROR);
+            default -> error(verb.chars().allMatch(c -> c >= 'A' && c <= 'Z') ? SmtpReply.UNKNOWN_COMMAND : SmtpReply.SYNTAX_ERROR);
+        }
+    }
+
+    /** EHLO / HELO (RFC 5321 §4.1.1.1): resets any transaction, like RSET. */
+    private void hello(String arg, boolean extended) {
+        String domain = arg.trim();
+        if (domain.isEmpty() || domain.contains(" ") || !(PathParser.isDomain(domain.replace('_', '-')) || PathParser.isAddressLiteral(domain))) {
+            error(new SmtpReply(501, "5.5.2", (extended ? "EHLO" : "HELO") + " needs a domain or an address literal"));
+            return;
+        }
+        resetTransaction();
+        SessionInfo si = info();
+        await(runHooks("helo", h -> h.onHelo(si, domain)), (outcome, e) -> {
+            if (outcome.refusal != null) {
+                reply(outcome.refusal);
+                return;
+            }
+            helo = domain;
+            esmtp = extended;
+            String greeting = server.identity().hostname() + " Hello " + domain + " " + ReceivedField.addressLiteral(remote());
+            if (!extended) {
+                reply(new SmtpReply(250, null, greeting));
+                return;
+            }
+            // RFC 2034 §3: the EHLO reply carries no enhanced status codes
+            send(multiline(250, List.of(greeting,
+                    "PIPELINING",                              // RFC 2920
+                    "SIZE " + settings.maxMessageSize(),       // RFC 1870
+                    "8BITMIME",                                // RFC 6152
+                    "ENHANCEDSTATUSCODES",                     // RFC 2034
+                    "SMTPUTF8",                                // RFC 6531
+                    "CHUNKING",                                // RFC 3030
+                    "HELP")));
+        });
+    }
+
+    /** MAIL FROM:&lt;reverse-path&gt; [parameters] (RFC 5321 §4.1.1.2). */
+    private void mail(String arg) {
+        if (helo == null) { error(SmtpReply.HELO_FIRST); return; }
+        if (tx != null) { error(SmtpReply.NESTED_MAIL); return; }
+        if (!arg.regionMatches(true, 0, "FROM:", 0, 5)) { error(new SmtpReply(501, "5.5.2", "Syntax: MAIL FROM:<address>")); return; }
+        PathParser.Parsed parsed;
+        try {
+            parsed = PathParser.reversePath(arg.substring(5));
+        } catch (PathParser.SyntaxException e) {
+            error(syntaxReply(e, "5.1.7"));
+            return;
+        }
+        Map<String, String> params = new LinkedHashMap<>();
+        for (Map.Entry<String, String> p : parsed.parameters().entrySet()) {
+            String key = p.getKey();
+            String value = p.getValue();
+            if (!esmtp) { error(SmtpReply.UNKNOWN_PARAMETER.withText("Parameters need EHLO")); return; }
+            switch (key) {
+                case "SIZE" -> {                       // RFC 1870 §6
+                    if (!value.matches("[0-9]{1,20}")) { error(badParameter("SIZE needs a number of octets")); return; }
+                    if (value.length() > 18 || Long.parseLong(value) > settings.maxMessageSize()) {
+                        reply(SmtpReply.MESSAGE_TOO_BIG);
+                        return;
+                    }
+                }
+                case "BODY" -> {                       // RFC 6152
+                    value = value.toUpperCase(Locale.ROOT);
+                    if (!value.equals("7BIT") && !value.equals("8BITMIME")) { error(badParameter("BODY must be 7BIT or 8BITMIME")); return; }
+                }
+                case "SMTPUTF8" -> {                   // RFC 6531 §3.4
+                    if (!value.isEmpty()) { error(badParameter("SMTPUTF8 takes no value")); return; }
+                }
+                default -> { error(SmtpReply.UNKNOWN_PARAMETER); return; }
+            }
+            params.put(key, value);
+        }
+        if (parsed.nonAscii() && !params.containsKey("SMTPUTF8")) { error(SmtpReply.UTF8_REQUIRED); return; }
+        Optional<MailAddress> from = parsed.address();
+        SessionInfo si = info();
+        await(runHooks("mail", h -> h.onMail(si, from)), (outcome, e) -> {
+            if (outcome.refusal != null) {
+                reply(outcome.refusal);
+                return;
+            }
+            tx = new Transaction(from, params);
+            reply(SmtpReply.SENDER_OK);
+        });
+    }
+
+    /** RCPT TO:&lt;forward-path&gt; (RFC 5321 §4.1.1.3): the router chain, then the RCPT hooks. */
+    private void rcpt(String arg) {
+        if (tx == null) { error(SmtpReply.MAIL_FIRST); return; }
+        if (tx.sink != null) { error(SmtpReply.RCPT_AFTER_BDAT); return; }
+        if (!arg.regionMatches(true, 0, "TO:", 0, 3)) { error(new SmtpReply(501, "5.5.2", "Syntax: RCPT TO:<address>")); return; }
+        PathParser.Parsed parsed;
+        try {
+            parsed = PathParser.forwardPath(arg.substring(3));
+        } catch (PathParser.SyntaxException e) {
+            error(syntaxReply(e, "5.1.3"));
+            return;
+        }
+        if (!parsed.parameters().isEmpty()) { error(SmtpReply.UNKNOWN_PARAMETER); return; }
+        if (parsed.nonAscii() && !tx.smtputf8) { error(SmtpReply.UTF8_REQUIRED); return; }
+        if (tx.recipients.size() >= settings.maxRecipients()) { reply(SmtpReply.TOO_MANY_RECIPIENTS); return; }
+        MailAddress recipient = parsed.address().orElseGet(this::postmaster);
+        Transaction t = tx;
+        Envelope envelope = t.envelope();
+        SessionInfo si = info();
+        CompletableFuture<SmtpReply> decision = route(envelope, recipient, 0).thenCompose(route -> {
+            if (route instanceof Route.Refuse r)
+                return CompletableFuture.completedFuture(new SmtpReply(r.code(), r.enhancedCode(), r.text()));
+            if (!(route instanceof Route.Local) && !(route instanceof Route.Relay))
+                return CompletableFuture.completedFuture(SmtpReply.RELAY_DENIED);
+            return runHooks("rcpt", h -> h.onRcpt(si, envelope, recipient))
+                    .thenApply(outcome -> outcome.refusal != null ? outcome.refusal : SmtpReply.RECIPIENT_OK);
+        });
+        await(decision, (answer, e) -> {
+            if (e != null) {
+                log.warn("{}: routing <{}> failed; answering 451", id, recipient, e);
+                reply(SmtpReply.ROUTING_FAILED);
+                return;
+            }
+            if (answer == SmtpReply.RECIPIENT_OK && tx == t) t.recipients.add(recipient);
+            reply(answer);
+        });
+    }
+
+    /** The first router answer that is not {@link Route.Pass}; a router that throws or times out fails the future. */
+    private CompletableFuture<Route> route(Envelope envelope, MailAddress recipient, int index) {
+        List<Router> routers = extensions.routers();
+        if (index == routers.size()) return CompletableFuture.completedFuture(Route.pass());
+        Router router = routers.get(index);
+        return server.runner().call("router " + router.getClass().getName(), () -> router.route(envelope, recipient))
+                .thenCompose(r -> r == null || r instanceof Route.Pass
+                        ? route(envelope, recipient, index + 1)
+                        : CompletableFuture.completedFuture(r));
+    }
+
+    /** DATA (RFC 5321 §4.1.1.4). */
+    private void data(String arg) {
+        if (!arg.isEmpty()) { error(SmtpReply.NO_ARGUMENTS_ALLOWED); return; }
+        if (tx == null) { error(SmtpReply.MAIL_FIRST); return; }
+        if (tx.bdat) { error(SmtpReply.DATA_AFTER_BDAT); return; }
+        if (tx.recipients.isEmpty()) { error(SmtpReply.RCPT_FIRST); return; }
+        Transaction t = tx;
+        await(openSpool(t), (sink, e) -> {
+            if (e != null) {
+                reply(SmtpReply.STORAGE_FAILED);
+                resetTransaction();
+                return;
+            }
+            t.decoder = new DataDecoder(settings.maxLineLength(), sink);
+            mode = Mode.DATA;
+            setIdle(settings.dataTimeout());
+            reply(SmtpReply.START_MAIL_INPUT);
+        });
+    }
+
+    /** BDAT chunk-size [LAST] (RFC 3030 §2): the chunk's octets follow the command line and are always consumed. */
+    private void bdat(String arg) {
+        String[] words = arg.trim().split(" +");
+        if (arg.isBlank() || words.length > 2 || !words[0].matches("[0-9]{1,18}")
+                || words.length == 2 && !words[1].equalsIgnoreCase("LAST")) {
+            error(new SmtpReply(501, "5.5.4", "Syntax: BDAT <octets> [LAST]"));  // the chunk size is unknown: nothing can be skipped
+            return;
+        }
+        chunkSize = chunkRemaining = Long.parseLong(words[0]);
+        chunkLast = words.length == 2;
+        chunkRefusal = null;
+        if (tx == null) chunkRefusal = SmtpReply.MAIL_FIRST;
+        else if (tx.recipients.isEmpty()) chunkRefusal = SmtpReply.RCPT_FIRST;
+        if (chunkRefusal != null || tx.sink != null) {
+            startChunk();
+            return;
+        }
+        Transaction t = tx;
+        t.bdat = true;
+        await(openSpool(t), (sink, e) -> {
+            if (e != null) chunkRefusal = SmtpReply.STORAGE_FAILED;
+            startChunk();
+        });
+    }
+
+    private void startChunk() {
+        mode = Mode.BDAT;
+        setIdle(settings.dataTimeout());
+        if (chunkRemaining == 0) endOfChunk();
+    }
+
+    private void endOfChunk() {
+        mode = Mode.COMMAND;
+        setIdle(settings.commandTimeout());
+        if (chunkRefusal != null) {
+            SmtpReply refusal = chunkRefusal;
+            chunkRefusal = null;
+            if (refusal == SmtpReply.STORAGE_FAILED) {
+                resetTransaction();
+                reply(refusal);
+            } else {
+                error(refusal);
+            }
+        } else if (tx.sink.overLimit()) {
+            resetTransaction();          // RFC 3030 §2: a failed chunk ends the transaction; later BDATs get 503
+            reply(SmtpReply.MESSAGE_TOO_BIG);
+        } else if (chunkLast) {
+            endOfMessage();
+        } else {
+            reply(new SmtpReply(250, "2.0.0", chunkSize + " octets received"));
+        }
+    }
+
+    private void rset(String arg) {
+        if (!arg.isBlank()) { error(SmtpReply.NO_ARGUMENTS_ALLOWED); return; }
+        resetTransaction();
+        reply(SmtpReply.RESET_OK);
+    }
+
+    private void quit() {
+        reply(new SmtpReply(221, "2.0.0", server.identity().hostname() + " closing connection"));
+        close();
+    }
+
+    // ---------------------------------------------------------------- the end of a message
+
+    /**
+     * The end of DATA or of BDAT LAST: refusals found while receiving, then the message hooks, then the commit; 250
+     * only when the commit completed. The transaction is over in every case (RFC 5321 §4.1.1.4).
+     */
+    private void endOfMessage() {
+        Transaction t = tx;
+        tx = null;
+        SpoolSink sink = t.sink;
+        sink.flush();
+        SmtpReply refusal = null;
+        if (sink.overLimit()) refusal = SmtpReply.MESSAGE_TOO_BIG;
+        else if (sink.failure() != null) refusal = SmtpReply.STORAGE_FAILED;
+        else if (t.decoder != null && t.decoder.sawBareCrOrLf()) refusal = SmtpReply.BARE_LINE_ENDING;
+        else if (t.decoder != null && t.decoder.sawLineTooLong())
+            refusal = SmtpReply.LINE_TOO_LONG.withText("Line too long: more than " + settings.maxLineLength() + " octets including CRLF");
+        if (refusal != null) {
+            if (sink.failure() != null) log.warn("{}: writing spool {} failed", id, sink.spool().id(), sink.failure());
+            t.discard();
+            reply(refusal);
+            return;
+        }
+        Spool spool = sink.spool();
+        MessageContent content;
+        try {
+            content = spool.content();
+        } catch (java.io.IOException e) {
+            log.warn("{}: reading spool {} failed", id, spool.id(), e);
+            t.discard();
+            reply(SmtpReply.STORAGE_FAILED);
+            return;
+        }
+        Envelope envelope = t.envelope();
+        SessionInfo si = info();
+        finishing = t;
+        await(runHooks("message", h -> h.onMessage(si, envelope, content)), (outcome, e) -> {
+            if (outcome.refusal != null) {
+                finishing = null;
+                t.discard();
+                reply(outcome.refusal);
+                return;
+            }
+            t.committing = true;
+            await(spool.commit(outcome.headers), (ok, failure) -> {
+                finishing = null;
+                if (failure != null) {
+                    log.warn("{}: committing {} failed", id, spool.id(), failure);
+                    reply(SmtpReply.STORAGE_FAILED);
+                } else {
+                    log.info("{}: queued {} from {} for {} ({} octets)", id, spool.id(), envelope.reversePathText(), envelope.recipients(), sink.received());
+                    reply(new SmtpReply(250, "2.0.0", "Ok: queued as " + spool.id()));
+                }
+            });
+        });
+    }
+
+    /** Opens the spool off the I/O thread and writes the {@code Received:} field first (RFC 5321 §4.4). */
+    private CompletableFuture<SpoolSink> openSpool(Transaction t) {
+        Envelope envelope = t.envelope();
+        SessionInfo info = info();
+        String protocol = ReceivedField.protocol(esmtp, t.smtputf8, false, false);
+        String heloName = helo;
+        InetSocketAddress remote = remote();
+        return server.runner().call("opening a spool", () -> {
+            Spool spool = server.queue().open(info, envelope);
+            SpoolSink sink = new SpoolSink(spool, settings.maxMessageSize());
+            String received = ReceivedField.render(heloName, remote, server.identity().hostname(), protocol, spool.id(),
+                    envelope.recipients(), ZonedDateTime.now());
+            sink.writeTrace(received.getBytes(StandardCharsets.UTF_8));
+            return sink;
+        }, late -> late.spool().discard()).whenComplete((sink, e) -> {
+            if (e != null) log.warn("{}: cannot open a spool", id, e);
+            else synchronized (this) {
+                if (closed || tx != t) sink.spool().discard();   // the session ended meanwhile
+                else t.sink = sink;
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- hooks
+
+    /** The decision of a hook chain at one stage: a refusal (Reject/Defer), or none, plus headers added by Next. */
+    private record Outcome(SmtpReply refusal, List<HeaderField> headers) { }
+
+    /**
+     * Runs the hook chain for a stage, in priority order. Next asks the next hook (and may add headers); Accept stops
+     * the chain; Reject/Defer stop it with that reply. A hook that throws, hangs or returns null is logged and counts
+     * as Next: the SMTP core fails open for hooks.
+     */
+    private CompletableFuture<Outcome> runHooks(String stage, Function<SmtpHook, HookResult> call) {
+        return runHooks(stage, call, 0, new ArrayList<>());
+    }
+
+    private CompletableFuture<Outcome> runHooks(String stage, Function<SmtpHook, HookResult> call, int index, List<HeaderField> headers) {
+        List<SmtpHook> hooks = extensions.smtpHooks();
+        if (index == hooks.size()) return CompletableFuture.completedFuture(new Outcome(null, headers));
+        SmtpHook hook = hooks.get(index);
+        String what = stage + " hook " + hook.getClass().getName();
+        return server.runner().call(what, () -> call.apply(hook))
+                .handle((result, e) -> {
+                    if (e != null) {
+                        log.warn("{}: {} failed; treated as Next", id, what, e);
+                        return HookResult.next();
+                    }
+                    if (result == null) {
+                        log.warn("{}: {} returned null; treated as Next", id, what);
+                        return HookResult.next();
+                    }
+                    return result;
+                })
+                .thenCompose(result -> {
+                    if (result instanceof HookResult.Next next) {
+                        headers.addAll(next.addHeaders());
+                        return runHooks(stage, call, index + 1, headers);
+                    }
+                    if (result instanceof HookResult.Reject r)
+                        return CompletableFuture.completedFuture(new Outcome(new SmtpReply(r.code(), r.enhancedCode(), r.text()), headers));
+                    if (result instanceof HookResult.Defer d)
+                        return CompletableFuture.completedFuture(new Outcome(new SmtpReply(d.code(), d.enhancedCode(), d.text()), headers));
+                    return CompletableFuture.completedFuture(new Outcome(null, headers));   // Accept
+                });
+    }
+
+    /**
+     * Waits for slow work without blocking the I/O thread: reading is suspended, already-received bytes stay
+     * buffered, and {@code then} runs (under the session's monitor) when the work is done; then processing resumes.
+     */
+    private <T> void await(CompletableFuture<T> work, BiConsumer<T, Throwable> then) {
+        if (work.isDone()) {
+            complete(work, then);
+            return;
+        }
+        pending = true;
+        suspendRead(true);
+        work.whenComplete((r, e) -> {
+            synchronized (this) {
+                pending = false;
+                lastPendingEnd = System.nanoTime();
+                if (closed) return;
+                complete(work, then);
+                if (!pending && !closed) {
+                    suspendRead(false);
+                    process();
+                }
+            }
+        });
+    }
+
+    /**
+     * Suspends or resumes reading from the socket. MINA's {@code suspendRead()}/{@code resumeRead()} change the
+     * selector's interest set in the calling thread, which races with the I/O thread's own updates (for writes) when
+     * called from a hook thread, and a lost update would stall the session. So the session's I/O processor is also
+     * asked to re-apply the read/write flags on its own thread, which makes the final state right.
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private void suspendRead(boolean suspend) {
+        if (suspend) io.suspendRead();
+        else io.resumeRead();
+        for (Object key : io.getAttributeKeys()) {
+            if (io.getAttribute(key) instanceof AbstractPollingIoProcessor processor) {
+                processor.updateTrafficMask((AbstractIoSession) io);
+                return;
+            }
+        }
+    }
+
+    private <T> void complete(CompletableFuture<T> work, BiConsumer<T, Throwable> then) {
+        T result = null;
+        Throwable failure = null;
+        try {
+            result = work.join();
+        } catch (RuntimeException e) {
+            failure = e.getCause() != null ? e.getCause() : e;
+        }
+        try {
+            then.accept(result, failure);
+        } catch (RuntimeException e) {
+            log.error("{}: internal error", id, e);
+            resetTransaction();
+            reply(SmtpReply.LOCAL_ERROR);
+        }
+    }
+
+    // ---------------------------------------------------------------- replies and helpers
+
+    private void error(SmtpReply r) {
+        reply(r);
+        if (r.isProtocolError() && ++errors >= settings.maxErrors()) {
+            reply(SmtpReply.TOO_MANY_ERRORS);
+            close();
+        }
+    }
+
+    private void reply(SmtpReply r) {
+        send(r.render(esmtp));
+    }
+
+    private void send(String text) {
+        if (closed) return;
+        io.write(IoBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private void send(SmtpReply r) {
+        reply(r);
+    }
+
+    private static String multiline(int code, List<String> lines) {
+        StringBuilder b = new StringBuilder();
+        for (int k = 0; k < lines.size(); k++) b.append(code).append(k == lines.size() - 1 ? ' ' : '-').append(lines.get(k)).append("\r\n");
+        return b.toString();
+    }
+
+    private static SmtpReply syntaxReply(PathParser.SyntaxException e, String addressCode) {
+        return switch (e.part()) {
+            case PATH -> new SmtpReply(501, "5.5.2", e.getMessage());
+            case ADDRESS -> new SmtpReply(501, addressCode, e.getMessage());   // RFC 3463: X.1.7 sender, X.1.3 recipient syntax
+            case PARAMETER -> new SmtpReply(501, "5.5.4", e.getMessage());
+        };
+    }
+
+    private static SmtpReply badParameter(String text) {
+        return new SmtpReply(501, "5.5.4", text);
+    }
+
+    private void resetTransaction() {
+        if (tx != null) tx.discard();
+        tx = null;
+    }
+
+    /** {@code <Postmaster>} without a domain (RFC 5321 §4.1.1.3) means the postmaster of this server. */
+    private MailAddress postmaster() {
+        String host = server.identity().hostname();
+        if (server.identity().isLocal(host) || server.identity().localDomains().isEmpty()) return new MailAddress("postmaster", host);
+        return new MailAddress("postmaster", server.identity().localDomains().stream().sorted().findFirst().orElseThrow());
+    }
+
+    private void close() {
+        closed = true;
+        discardAll();
+        io.closeOnFlush();
+    }
+
+    /** The session ended: an uncommitted message is forgotten (a message being committed is kept). */
+    private void discardAll() {
+        if (tx != null) tx.discard();
+        if (finishing != null) finishing.discard();
+        tx = null;
+        finishing = null;
+    }
+
+    private void setIdle(Duration d) {
+        io.getConfig().setIdleTime(IdleStatus.READER_IDLE, (int) Math.max(1, (d.toMillis() + 999) / 1000));
+    }
+
+    private InetSocketAddress remote() {
+        return (InetSocketAddress) io.getRemoteAddress();
+    }
+
+    SessionInfo info() {
+        return new SessionInfo(id, settings.listener(), remote(), (InetSocketAddress) io.getLocalAddress(),
+                Optional.ofNullable(helo), esmtp, false, Optional.empty());
+    }
+}

@@ -1,0 +1,64 @@
+package io.herald.smtp;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DataDecoderTest {
+
+    record Result(String message, int consumed, boolean done, boolean bare, boolean tooLong) { }
+
+    /** Feeds the input in pieces of {@code step} bytes, as the network may deliver it. */
+    static Result decode(String input, int step, int maxLineLength) {
+        byte[] in = input.getBytes(StandardCharsets.ISO_8859_1);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        DataDecoder d = new DataDecoder(maxLineLength, out::write);
+        int consumed = 0;
+        while (consumed < in.length && !d.isDone()) {
+            int n = Math.min(step, in.length - consumed);
+            int used = d.feed(in, consumed, n);
+            consumed += used;
+            if (used < n) break;
+        }
+        return new Result(out.toString(StandardCharsets.ISO_8859_1), consumed, d.isDone(), d.sawBareCrOrLf(), d.sawLineTooLong());
+    }
+
+    @ParameterizedTest(name = "fed {0} byte(s) at a time")
+    @ValueSource(ints = {1, 2, 3, 7, 4096})
+    void unstuffsAndStopsAtTheEndOfData(int step) {
+        Result r = decode("a\r\n..b\r\n..\r\n...\r\nc.\r\n.\r\nNOOP\r\n", step, 1000);
+        assertThat(r.done()).isTrue();
+        assertThat(r.message()).isEqualTo("a\r\n.b\r\n.\r\n..\r\nc.\r\n");
+        assertThat(r.consumed()).isEqualTo("a\r\n..b\r\n..\r\n...\r\nc.\r\n.\r\n".length());   // NOOP is left for the command parser
+        assertThat(r.bare()).isFalse();
+    }
+
+    @Test
+    void anEmptyMessage() {
+        Result r = decode(".\r\n", 1, 1000);
+        assertThat(r.done()).isTrue();
+        assertThat(r.message()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"x\n.\ny", "x\n.\r\ny", "x\r.\ry", "x\r\n.\ny", "x\r\n.\rx", "x\ry\n"})
+    void bareCrOrLfNeverEndsTheData(String smuggle) {
+        Result r = decode(smuggle + "\r\n.\r\n", 1, 1000);
+        assertThat(r.done()).isTrue();
+        assertThat(r.bare()).isTrue();
+        assertThat(r.consumed()).isEqualTo(smuggle.length() + 5);
+    }
+
+    @Test
+    void lineLengthCountsTheCrlf() {
+        assertThat(decode("x".repeat(998) + "\r\n.\r\n", 100, 1000).tooLong()).isFalse();
+        assertThat(decode("x".repeat(999) + "\r\n.\r\n", 100, 1000).tooLong()).isTrue();
+        assertThat(decode("." + "x".repeat(998) + "\r\n.\r\n", 100, 1000).tooLong()).isTrue();   // the stuffed dot was sent
+        assertThat(decode("x".repeat(100_000) + "\r\n.\r\n", 100, 0).tooLong()).isFalse();      // 0 = unlimited
+    }
+}

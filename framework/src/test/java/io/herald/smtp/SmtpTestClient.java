@@ -1,0 +1,93 @@
+package io.herald.smtp;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A raw SMTP client for tests: writes exactly the bytes it is given and reads replies (multi-line aware). */
+final class SmtpTestClient implements AutoCloseable {
+
+    record Reply(int code, List<String> lines) {
+        String last() { return lines.get(lines.size() - 1); }
+
+        /** The enhanced status code of the last line, or null. */
+        String enhanced() {
+            String t = last().substring(4);
+            int sp = t.indexOf(' ');
+            String first = sp < 0 ? t : t.substring(0, sp);
+            return first.matches("[245]\\.\\d{1,3}\\.\\d{1,3}") ? first : null;
+        }
+
+        String text() { return String.join("\n", lines); }
+    }
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    SmtpTestClient(int port) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(15_000);
+        socket.setTcpNoDelay(true);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
+    void send(String s) throws IOException {
+        send(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    void send(byte[] b) throws IOException {
+        out.write(b);
+        out.flush();
+    }
+
+    Reply command(String line) throws IOException {
+        send(line + "\r\n");
+        return reply();
+    }
+
+    Reply reply() throws IOException {
+        List<String> lines = new ArrayList<>();
+        while (true) {
+            String line = line();
+            if (line == null) throw new IOException("connection closed; lines so far: " + lines);
+            lines.add(line);
+            if (line.length() < 4 || line.charAt(3) == ' ') return new Reply(Integer.parseInt(line.substring(0, 3)), lines);
+        }
+    }
+
+    /** True when the server closed the connection (after any pending replies were read). */
+    boolean closedByServer() throws IOException {
+        try {
+            return in.read() == -1;
+        } catch (SocketException e) {
+            return true;
+        }
+    }
+
+    private String line() throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') {
+                byte[] bytes = b.toByteArray();
+                int n = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                return new String(bytes, 0, n, StandardCharsets.UTF_8);
+            }
+            b.write(c);
+        }
+        return null;
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
