@@ -22,18 +22,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.ZipFile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Runs the built distribution exactly as an operator would: unzips {@code herald-VERSION.zip}, starts
  * {@code bin/herald run} as a child process, talks SMTP to it, reads the mailbox with {@code bin/herald mailbox}.
  *
- * <p>The SMTP tests need the SMTP listener and a mailbox store in the distribution; while a branch lacks them
- * (checked by looking into the packaged jars, never by the server's behaviour) those tests are skipped, not passed.
  */
 class DistributionIT {
 
@@ -69,18 +65,14 @@ class DistributionIT {
         Server server = start();
         server.awaitLog("Herald started", START_TIMEOUT);
 
-        if (storePackaged()) {
-            Path accounts = home.resolve("data/demo-accounts.properties");
-            assertThat(accounts).isRegularFile();
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(accounts))).isEqualTo("rw-------");
-            assertThat(server.log()).contains("demo account elsa@herald.test password:", "demo account olaf@herald.test password:");
+        Path accounts = home.resolve("data/demo-accounts.properties");
+        assertThat(accounts).isRegularFile();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(accounts))).isEqualTo("rw-------");
+        assertThat(server.log()).contains("demo account elsa@herald.test password:", "demo account olaf@herald.test password:");
 
-            Result list = herald("mailbox", "list", "olaf@herald.test");
-            assertThat(list.exit).as(list.stderr()).isZero();
-            assertThat(list.stdout).isEmpty();
-        } else {
-            assertThat(server.log()).contains("no mailbox store plugin is active");
-        }
+        Result list = herald("mailbox", "list", "olaf@herald.test");
+        assertThat(list.exit).as(list.stderr()).isZero();
+        assertThat(list.stdout).isEmpty();
 
         Result unknown = herald("mailbox", "list", "nobody@herald.test");
         assertThat(unknown.exit).isEqualTo(1);
@@ -99,8 +91,6 @@ class DistributionIT {
 
     @Test
     void aMessageSentOverSmtpIsStoredByteForByte() throws Exception {
-        assumeTrue(smtpPackaged(), "no SMTP listener in this distribution yet");
-        assumeTrue(storePackaged(), "no mailbox store plugin in this distribution yet");
         Server server = start();
         server.awaitSmtp(START_TIMEOUT);
 
@@ -133,8 +123,6 @@ class DistributionIT {
 
     @Test
     void aMessageAcceptedBeforeKill9IsDeliveredExactlyOnceAfterRestart() throws Exception {
-        assumeTrue(smtpPackaged(), "no SMTP listener in this distribution yet");
-        assumeTrue(storePackaged(), "no mailbox store plugin in this distribution yet");
         Server first = start();
         first.awaitSmtp(START_TIMEOUT);
 
@@ -272,24 +260,6 @@ class DistributionIT {
         throw new IOException("no free port found");
     }
 
-    boolean smtpPackaged() throws IOException {
-        return jarHas(home.resolve("lib"), "herald-framework-", "io/herald/smtp/");
-    }
-
-    boolean storePackaged() throws IOException {
-        return jarHas(home.resolve("plugins"), "herald-mailbox-lucene-", "META-INF/services/io.herald.api.plugin.HeraldPlugin");
-    }
-
-    static boolean jarHas(Path dir, String jarPrefix, String entryPrefix) throws IOException {
-        try (var jars = Files.list(dir)) {
-            for (Path jar : jars.filter(p -> p.getFileName().toString().startsWith(jarPrefix)).toList()) {
-                try (ZipFile z = new ZipFile(jar.toFile())) {
-                    if (z.stream().anyMatch(e -> e.getName().startsWith(entryPrefix))) return true;
-                }
-            }
-        }
-        return false;
-    }
 
     /** A server started by bin/herald. */
     static final class Server {

@@ -15,6 +15,8 @@ import io.herald.delivery.DeliveryAgent;
 import io.herald.notify.EventDispatcher;
 import io.herald.queue.FileQueue;
 import io.herald.queue.QueueSettings;
+import io.herald.smtp.SmtpServer;
+import io.herald.smtp.SmtpSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,7 @@ public final class HeraldServer implements AutoCloseable {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final boolean readOnly;
     private FileQueue queue;
+    private SmtpServer smtp;
 
     private HeraldServer(Builder b) {
         this.paths = new HeraldPaths(b.home);
@@ -77,7 +80,17 @@ public final class HeraldServer implements AutoCloseable {
         closeables.add(queue);
         int recovered = agent.start();
         if (recovered > 0) log.info("queue: {} messages recovered from {}", recovered, paths.queue());
+        smtp = new SmtpServer(SmtpSettings.from(configs.get(SmtpSettings.PID)), identity, registry, queue);
+        closeables.add(smtp);
+        smtp.start();
+        log.info("Herald {} ready: local domains {}, data in {}", identity.hostname(), identity.localDomains(), paths.data());
         return this;
+    }
+
+    /** The port the SMTP listener is bound to (useful when the configuration asked for port 0). */
+    public int smtpPort() {
+        if (smtp == null) throw new IllegalStateException("no SMTP listener in read-only mode");
+        return smtp.port();
     }
 
     /** The durable queue; empty in read-only mode. */

@@ -1,0 +1,68 @@
+package io.herald.e2e;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/** What an SMTP client puts on the wire for a message file, and what Herald adds in front of it. */
+final class WireFormat {
+
+    private WireFormat() { }
+
+    /**
+     * The message as a conforming client sends it in DATA (before dot-stuffing): every line ending (CRLF, a bare
+     * CR or a bare LF) written as CRLF, and a final CRLF added when the last line has none. This is what
+     * Jakarta Mail's SMTP transport does, and what the Python client is given.
+     */
+    static byte[] crlf(byte[] file) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(file.length + file.length / 20 + 2);
+        for (int i = 0; i < file.length; i++) {
+            byte b = file[i];
+            if (b == '\r') {
+                out.write('\r');
+                out.write('\n');
+                if (i + 1 < file.length && file[i + 1] == '\n') i++;
+            } else if (b == '\n') {
+                out.write('\r');
+                out.write('\n');
+            } else {
+                out.write(b);
+            }
+        }
+        byte[] r = out.toByteArray();
+        if (r.length < 2 || r[r.length - 2] != '\r' || r[r.length - 1] != '\n') {
+            out.write('\r');
+            out.write('\n');
+            r = out.toByteArray();
+        }
+        return r;
+    }
+
+    /**
+     * Removes the trace fields one Herald hop adds at final delivery: the {@code Return-Path:} field and the
+     * {@code Received:} field (with its continuation lines) at the top of the stored message.
+     */
+    static byte[] stripTrace(byte[] stored) {
+        int pos = 0;
+        pos = skipField(stored, pos, "Return-Path:");
+        pos = skipField(stored, pos, "Received:");
+        byte[] rest = new byte[stored.length - pos];
+        System.arraycopy(stored, pos, rest, 0, rest.length);
+        return rest;
+    }
+
+    private static int skipField(byte[] m, int pos, String name) {
+        byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+        if (m.length - pos < n.length) throw new AssertionError("no " + name + " field at the top of the stored message");
+        for (int i = 0; i < n.length; i++) {
+            if (Character.toLowerCase(m[pos + i]) != Character.toLowerCase(n[i]))
+                throw new AssertionError("expected " + name + " at the top of the stored message, found: "
+                        + new String(m, pos, Math.min(60, m.length - pos), StandardCharsets.ISO_8859_1));
+        }
+        int p = pos;
+        while (true) {
+            while (p < m.length && m[p] != '\n') p++;
+            p++; // past LF
+            if (p >= m.length || (m[p] != ' ' && m[p] != '\t')) return p;
+        }
+    }
+}
