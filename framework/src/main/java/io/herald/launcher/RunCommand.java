@@ -46,6 +46,7 @@ final class RunCommand implements Callable<Integer> {
                 Home.pluginJars(home, Home.distribution()).stream().map(p -> p.getFileName().toString()).toList());
         HeraldServer.Builder builder = HeraldServer.builder().home(home).discoverPlugins(plugins);
         ports.forEach((pid, kv) -> kv.forEach((k, v) -> builder.set(pid, k, v)));
+        builder.beforeListening(s -> createDemoAccounts(s, log));
         HeraldServer server;
         try {
             server = builder.start();
@@ -70,19 +71,23 @@ final class RunCommand implements Callable<Integer> {
         }, "herald-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
-        if (server.mailboxStore() instanceof ActiveMailboxStore active && !active.isPresent()) {
-            log.warn("no mailbox store plugin is active: local delivery is impossible, demo mailboxes not created");
-        } else {
-            try {
-                String postmaster = server.configs().get("route-local").get("postmaster", "postmaster@localhost");
-                DemoAccounts.ensure(server.paths().data(), server.mailboxStore(), postmaster, log);
-            } catch (MailboxException | java.io.IOException e) {
-                log.error("cannot create the demo mailboxes: {}", e.toString(), e);
-            }
-        }
         log.info("Herald started in {} ms: data in {}, logs in {}", (System.nanoTime() - t0) / 1_000_000,
                 server.paths().data(), server.paths().logs());
         stopped.await();
         return ExitCodes.OK;
+    }
+
+    /** On first start, the demo mailboxes exist before the SMTP listener accepts anyone. */
+    private static void createDemoAccounts(HeraldServer server, Logger log) {
+        if (server.mailboxStore() instanceof ActiveMailboxStore active && !active.isPresent()) {
+            log.warn("no mailbox store plugin is active: local delivery is impossible, demo mailboxes not created");
+            return;
+        }
+        try {
+            String postmaster = server.configs().get("route-local").get("postmaster", "postmaster@localhost");
+            DemoAccounts.ensure(server.paths().data(), server.mailboxStore(), postmaster, log);
+        } catch (MailboxException | java.io.IOException e) {
+            log.error("cannot create the demo mailboxes: {}", e.toString(), e);
+        }
     }
 }

@@ -54,6 +54,7 @@ public final class HeraldServer implements AutoCloseable {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final boolean readOnly;
     private FileQueue queue;
+    private final List<StartStep> beforeListening;
     private SmtpServer smtp;
 
     private HeraldServer(Builder b) {
@@ -61,6 +62,7 @@ public final class HeraldServer implements AutoCloseable {
         this.configs = new ConfigStore(paths.conf(), b.overrides);
         this.identity = ConfiguredIdentity.from(configs.get("herald"));
         this.readOnly = b.readOnly;
+        this.beforeListening = List.copyOf(b.beforeListening);
         this.events = new EventDispatcher(registry, 10_000);
         this.host = new PlainHost(registry, configs, paths, identity, events, Clock.systemUTC(), readOnly);
     }
@@ -80,6 +82,7 @@ public final class HeraldServer implements AutoCloseable {
         closeables.add(queue);
         int recovered = agent.start();
         if (recovered > 0) log.info("queue: {} messages recovered from {}", recovered, paths.queue());
+        for (StartStep step : beforeListening) step.run(this);
         smtp = new SmtpServer(SmtpSettings.from(configs.get(SmtpSettings.PID)), identity, registry, queue);
         closeables.add(smtp);
         smtp.start();
@@ -136,12 +139,28 @@ public final class HeraldServer implements AutoCloseable {
         events.close();
     }
 
+    /** A start-up step; see {@link Builder#beforeListening}. */
+    @FunctionalInterface
+    public interface StartStep {
+        void run(HeraldServer server) throws IOException;
+    }
+
     /** Builds a {@link HeraldServer}. */
     public static final class Builder {
         private Path home = Path.of(".");
         private final Map<String, Map<String, String>> overrides = new HashMap<>();
         private final List<HeraldPlugin> plugins = new ArrayList<>();
         private boolean readOnly;
+        private final List<StartStep> beforeListening = new ArrayList<>();
+
+        /**
+         * A step run after the plugins and the queue have started and before any listener accepts a connection
+         * (for example creating the first mailboxes, so that no early client is refused).
+         */
+        public Builder beforeListening(StartStep step) {
+            beforeListening.add(step);
+            return this;
+        }
 
         /** The folder with {@code conf/}, {@code data/} and {@code plugins/}. */
         public Builder home(Path home) {
