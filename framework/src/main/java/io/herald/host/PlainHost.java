@@ -16,6 +16,8 @@ import io.herald.api.plugin.HeraldPlugin;
 import io.herald.api.plugin.PluginContext;
 import io.herald.api.routing.Router;
 import io.herald.api.smtp.SmtpHook;
+import io.herald.api.spam.SpamFilter;
+import io.herald.api.spam.SpamLearner;
 import io.herald.config.ConfigStore;
 import io.herald.config.HeraldPaths;
 import org.slf4j.Logger;
@@ -104,7 +106,9 @@ public final class PlainHost {
                 contributions(child, Key.get(new TypeLiteral<Set<SmtpHook>>() { })),
                 contributions(child, Key.get(new TypeLiteral<Set<Router>>() { })),
                 contributions(child, Key.get(new TypeLiteral<Set<MailboxStore>>() { }, HeraldPlugin.Key.STORE.getAnnotation())),
-                contributions(child, Key.get(new TypeLiteral<Set<NotificationSink>>() { })));
+                contributions(child, Key.get(new TypeLiteral<Set<NotificationSink>>() { })),
+                contributions(child, Key.get(new TypeLiteral<Set<SpamFilter>>() { })),
+                contributions(child, Key.get(new TypeLiteral<Set<SpamLearner>>() { })));
         registry.add(plugin);
         log.info("plugin {} {} started: {}", name, version, plugin.extensionPoints());
         return plugin;
@@ -137,7 +141,11 @@ public final class PlainHost {
         all.addAll(plugin.routers());
         all.addAll(plugin.mailboxStores());
         all.addAll(plugin.notificationSinks());
+        all.addAll(plugin.spamFilters());
+        all.addAll(plugin.spamLearners());
+        java.util.Set<Object> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Object o : all) {
+            if (!seen.add(o)) continue; // one object may fill several points (a filter that also learns): close it once
             if (o instanceof AutoCloseable c) {
                 try {
                     c.close();

@@ -4,6 +4,8 @@ import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.notify.NotificationSink;
 import io.herald.api.routing.Router;
 import io.herald.api.smtp.SmtpHook;
+import io.herald.api.spam.SpamFilter;
+import io.herald.api.spam.SpamLearner;
 
 import java.util.List;
 
@@ -14,12 +16,21 @@ import java.util.List;
  * @param version its version, or {@code "unversioned"}
  */
 public record Plugin(String name, String version, List<SmtpHook> smtpHooks, List<Router> routers,
-                     List<MailboxStore> mailboxStores, List<NotificationSink> notificationSinks) {
+                     List<MailboxStore> mailboxStores, List<NotificationSink> notificationSinks,
+                     List<SpamFilter> spamFilters, List<SpamLearner> spamLearners) {
     public Plugin {
+        spamFilters = List.copyOf(spamFilters);
+        spamLearners = List.copyOf(spamLearners);
         smtpHooks = List.copyOf(smtpHooks);
         routers = List.copyOf(routers);
         mailboxStores = List.copyOf(mailboxStores);
         notificationSinks = List.copyOf(notificationSinks);
+    }
+
+    /** A plugin without spam filters or learners (the form used before those extension points existed). */
+    public Plugin(String name, String version, List<SmtpHook> smtpHooks, List<Router> routers,
+                  List<MailboxStore> mailboxStores, List<NotificationSink> notificationSinks) {
+        this(name, version, smtpHooks, routers, mailboxStores, notificationSinks, List.of(), List.of());
     }
 
     /** The extension points this plugin fills, for listings. */
@@ -29,6 +40,8 @@ public record Plugin(String name, String version, List<SmtpHook> smtpHooks, List
         if (!routers.isEmpty()) points.add("Router");
         if (!mailboxStores.isEmpty()) points.add("MailboxStore");
         if (!notificationSinks.isEmpty()) points.add("NotificationSink");
+        if (!spamFilters.isEmpty()) points.add("SpamFilter");
+        if (!spamLearners.isEmpty()) points.add("SpamLearner");
         return points;
     }
 }
