@@ -1,0 +1,20 @@
+package io.herald.plugin.spambayes;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The full corpus evaluation; not in the default run (tag {@code evaluation}, see docs/spam-filtering.md). */
+@Tag("evaluation")
+class BayesEvaluationTest {
+
+    @Test
+    void accuracyOnTheHeldOutTestSplit() throws Exception {
+        BayesEvaluation.Confusion c = BayesEvaluation.run(TestCorpus.root(), System.out, Path.of("target/spam-eval"));
+        assertThat(c.fpRate()).as("false positives / ham").isLessThanOrEqualTo(0.005);
+        assertThat(c.recall()).as("spam recall").isGreaterThanOrEqualTo(0.95);
+    }
+}
