@@ -109,6 +109,12 @@ public final class BayesEvaluation {
             for (double cut : new double[] {0.5, 0.8, 0.9, 0.95, 0.99, 0.999}) {
                 out.println(confusion(scored, s -> s.probability() >= cut).line("probability >= " + cut));
             }
+            if (validation) {
+                for (Scored s : scored) {
+                    boolean f = s.score() >= 5.0;
+                    if (f != s.spam()) out.printf(Locale.ROOT, "   validation miss: %s p=%.4f %s%n", s.spam() ? "spam" : "ham", s.probability(), s.file().getFileName());
+                }
+            }
             if (!validation && splitDir != null) {
                 Files.createDirectories(splitDir);
                 List<String> lines = new ArrayList<>();
