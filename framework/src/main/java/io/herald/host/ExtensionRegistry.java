@@ -5,10 +5,13 @@ import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.notify.NotificationSink;
 import io.herald.api.routing.Router;
 import io.herald.api.smtp.SmtpHook;
+import io.herald.api.spam.SpamFilter;
+import io.herald.api.spam.SpamLearner;
 
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -20,7 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class ExtensionRegistry {
 
     private final CopyOnWriteArrayList<Plugin> plugins = new CopyOnWriteArrayList<>();
-    private volatile Extensions current = Extensions.EMPTY;
+    private volatile Extensions current = new Extensions(Map.of());
 
     public void add(Plugin plugin) {
         plugins.removeIf(p -> p.name().equals(plugin.name()));
@@ -37,46 +40,50 @@ public final class ExtensionRegistry {
         return List.copyOf(plugins);
     }
 
-    /** The extensions active now, ordered by priority. */
+    /** The extensions active now, chains ordered by priority. */
     public Extensions snapshot() {
         return current;
     }
 
     private synchronized void rebuild() {
-        List<SmtpHook> hooks = new ArrayList<>();
-        List<Router> routers = new ArrayList<>();
-        List<MailboxStore> stores = new ArrayList<>();
-        List<NotificationSink> sinks = new ArrayList<>();
-        List<Authenticator> authenticators = new ArrayList<>();
-        for (Plugin p : plugins) {
-            hooks.addAll(p.smtpHooks());
-            routers.addAll(p.routers());
-            stores.addAll(p.mailboxStores());
-            sinks.addAll(p.notificationSinks());
-            authenticators.addAll(p.authenticators());
-        }
-        authenticators.sort(Comparator.comparingInt(Authenticator::priority));
-        hooks.sort(Comparator.comparingInt(SmtpHook::priority));
-        routers.sort(Comparator.comparingInt(Router::priority));
-        current = new Extensions(hooks, routers, stores.isEmpty() ? Optional.empty() : Optional.of(stores.get(0)), sinks,
-                authenticators);
+        Map<Class<?>, List<?>> all = new HashMap<>();
+        for (Class<?> point : ExtensionPoint.ALL) all.put(point, collect(point));
+        current = new Extensions(all);
+    }
+
+    private <T> List<T> collect(Class<T> point) {
+        List<T> items = new ArrayList<>();
+        for (Plugin p : plugins) items.addAll(p.contributions(point));
+        ExtensionPoint.sort(point, items);
+        return List.copyOf(items);
     }
 
     /** An immutable view of the active extensions. */
-    public record Extensions(List<SmtpHook> smtpHooks, List<Router> routers, Optional<MailboxStore> mailboxStore,
-                             List<NotificationSink> notificationSinks, List<Authenticator> authenticators) {
-        static final Extensions EMPTY = new Extensions(List.of(), List.of(), Optional.empty(), List.of(), List.of());
+    public static final class Extensions {
+        private final Map<Class<?>, List<?>> byPoint;
 
-        public Extensions(List<SmtpHook> smtpHooks, List<Router> routers, Optional<MailboxStore> mailboxStore,
-                          List<NotificationSink> notificationSinks) {
-            this(smtpHooks, routers, mailboxStore, notificationSinks, List.of());
+        Extensions(Map<Class<?>, List<?>> byPoint) {
+            this.byPoint = Map.copyOf(byPoint);
         }
 
-        public Extensions {
-            authenticators = List.copyOf(authenticators);
-            smtpHooks = List.copyOf(smtpHooks);
-            routers = List.copyOf(routers);
-            notificationSinks = List.copyOf(notificationSinks);
+        @SuppressWarnings("unchecked")
+        public <T> List<T> get(Class<T> point) {
+            return (List<T>) byPoint.getOrDefault(point, List.of());
         }
+
+        public List<SmtpHook> smtpHooks() { return get(SmtpHook.class); }
+
+        public List<Router> routers() { return get(Router.class); }
+
+        /** The active store: the first one registered. */
+        public Optional<MailboxStore> mailboxStore() { return get(MailboxStore.class).stream().findFirst(); }
+
+        public List<NotificationSink> notificationSinks() { return get(NotificationSink.class); }
+
+        public List<Authenticator> authenticators() { return get(Authenticator.class); }
+
+        public List<SpamFilter> spamFilters() { return get(SpamFilter.class); }
+
+        public List<SpamLearner> spamLearners() { return get(SpamLearner.class); }
     }
 }

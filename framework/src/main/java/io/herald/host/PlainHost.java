@@ -17,6 +17,8 @@ import io.herald.api.plugin.HeraldPlugin;
 import io.herald.api.plugin.PluginContext;
 import io.herald.api.routing.Router;
 import io.herald.api.smtp.SmtpHook;
+import io.herald.api.spam.SpamFilter;
+import io.herald.api.spam.SpamLearner;
 import io.herald.config.ConfigStore;
 import io.herald.config.HeraldPaths;
 import org.slf4j.Logger;
@@ -30,6 +32,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -101,12 +105,9 @@ public final class PlainHost {
         } catch (RuntimeException e) {
             throw new PluginStartException(name, e);
         }
-        Plugin plugin = new Plugin(name, version,
-                contributions(child, Key.get(new TypeLiteral<Set<SmtpHook>>() { })),
-                contributions(child, Key.get(new TypeLiteral<Set<Router>>() { })),
-                contributions(child, Key.get(new TypeLiteral<Set<MailboxStore>>() { }, HeraldPlugin.Key.STORE.getAnnotation())),
-                contributions(child, Key.get(new TypeLiteral<Set<NotificationSink>>() { })),
-                contributions(child, Key.get(new TypeLiteral<Set<Authenticator>>() { })));
+        Map<Class<?>, List<?>> contributions = new LinkedHashMap<>();
+        for (Class<?> point : ExtensionPoint.ALL) contributions.put(point, contributions(child, ExtensionPoint.key(point)));
+        Plugin plugin = new Plugin(name, version, contributions);
         registry.add(plugin);
         log.info("plugin {} {} started: {}", name, version, plugin.extensionPoints());
         return plugin;
@@ -134,13 +135,7 @@ public final class PlainHost {
     /** Withdraws a plugin's contributions; closes those that are {@link AutoCloseable}. */
     public void stop(Plugin plugin) {
         registry.remove(plugin.name());
-        List<Object> all = new ArrayList<>();
-        all.addAll(plugin.smtpHooks());
-        all.addAll(plugin.routers());
-        all.addAll(plugin.mailboxStores());
-        all.addAll(plugin.notificationSinks());
-        all.addAll(plugin.authenticators());
-        for (Object o : all) {
+        for (Object o : plugin.distinctContributions()) {
             if (o instanceof AutoCloseable c) {
                 try {
                     c.close();

@@ -8,6 +8,8 @@ import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.notify.NotificationSink;
 import io.herald.api.routing.Router;
 import io.herald.api.smtp.SmtpHook;
+import io.herald.api.spam.SpamFilter;
+import io.herald.api.spam.SpamLearner;
 
 /**
  * A Herald plugin: a Guice module whose bindings are its contributions to the extension points.
@@ -37,6 +39,19 @@ public abstract class HeraldPlugin extends AbstractModule {
 
     protected final LinkedBindingBuilder<SmtpHook> smtpHook() {
         return Multibinder.newSetBinder(binder(), SmtpHook.class).addBinding();
+    }
+
+    /** Contributes a spam filter; the core adds the scores of all filters (see {@link SpamFilter}). */
+    protected final LinkedBindingBuilder<SpamFilter> spamFilter() {
+        return Multibinder.newSetBinder(binder(), SpamFilter.class).addBinding();
+    }
+
+    /**
+     * Contributes a learner, trained from messages users move into or out of Junk and by {@code herald spam train}.
+     * A filter that also learns binds the same singleton with both {@link #spamFilter()} and this.
+     */
+    protected final LinkedBindingBuilder<SpamLearner> spamLearner() {
+        return Multibinder.newSetBinder(binder(), SpamLearner.class).addBinding();
     }
 
     protected final LinkedBindingBuilder<Router> router() {

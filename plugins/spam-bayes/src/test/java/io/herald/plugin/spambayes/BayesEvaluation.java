@@ -1,0 +1,134 @@
+package io.herald.plugin.spambayes;
+
+import io.herald.api.spam.SpamVerdict;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The repeatable accuracy evaluation on the SpamAssassin corpus (docs/spam-filtering.md).
+ *
+ * <p>Split: each of the four labelled folders ({@code spam/spam}, {@code spam/spam_2}, {@code ham/easy_ham},
+ * {@code ham/hard_ham}) is sorted by name, shuffled with {@code new Random(42)}, and cut 70 % train / 30 % test
+ * (stratified by folder). Validation: the last 20 % of each folder's training part. Tuning looked only at the
+ * validation figures (train on the other 80 % of the training part); the test figures come from training on the
+ * whole training part and scoring the test part once.
+ */
+public final class BayesEvaluation {
+
+    static final long SEED = 42;
+    static final String[][] FOLDERS = {
+            {"spam/spamassassin/spam", "spam"}, {"spam/spamassassin/spam_2", "spam"},
+            {"ham/spamassassin/easy_ham", "ham"}, {"ham/spamassassin/hard_ham", "ham"}};
+
+    /** The parts of one folder. */
+    record Parts(String folder, boolean spam, List<Path> train, List<Path> validation, List<Path> test) {
+        List<Path> trainMinusValidation() {
+            return train.subList(0, train.size() - validation.size());
+        }
+    }
+
+    static List<Parts> split(Path corpus, double trainShare, int limitPerFolder) throws IOException {
+        List<Parts> out = new ArrayList<>();
+        for (String[] f : FOLDERS) {
+            List<Path> files = new ArrayList<>(Trainer.files(corpus.resolve(f[0])));
+            Collections.shuffle(files, new Random(SEED));
+            if (limitPerFolder > 0 && files.size() > limitPerFolder) files = files.subList(0, limitPerFolder);
+            int nTrain = (int) Math.round(files.size() * trainShare);
+            List<Path> train = List.copyOf(files.subList(0, nTrain));
+            List<Path> test = List.copyOf(files.subList(nTrain, files.size()));
+            List<Path> validation = List.copyOf(train.subList(train.size() - (int) Math.round(train.size() * 0.2), train.size()));
+            out.add(new Parts(f[0], f[1].equals("spam"), train, validation, test));
+        }
+        return out;
+    }
+
+    /** Counts at one decision rule. */
+    record Confusion(int tp, int fn, int fp, int tn, int hardHam, int hardHamFp) {
+        double precision() { return tp + fp == 0 ? 1 : (double) tp / (tp + fp); }
+        double recall() { return tp + fn == 0 ? 0 : (double) tp / (tp + fn); }
+        double fpRate() { return fp + tn == 0 ? 0 : (double) fp / (fp + tn); }
+
+        String line(String label) {
+            return String.format(Locale.ROOT, "%-26s spam caught %4d/%-4d recall %6.2f%%  ham flagged %2d/%-4d FP rate %5.2f%%  precision %6.2f%%  (hard_ham FP %d/%d)",
+                    label, tp, tp + fn, 100 * recall(), fp, fp + tn, 100 * fpRate(), 100 * precision(), hardHamFp, hardHam);
+        }
+    }
+
+    record Scored(boolean spam, boolean hard, double probability, double score, Path file) { }
+
+    /** Trains a fresh filter on {@code train} parts and scores the {@code eval} parts. */
+    static List<Scored> trainAndScore(List<Parts> parts, boolean validation) throws IOException {
+        BayesFilter filter = new BayesFilter(new TokenStore(), MapConfig.of(Map.of("min.spam", "0", "min.ham", "0")), null, true);
+        Trainer trainer = new Trainer(filter);
+        for (Parts p : parts) trainer.learnAll(validation ? p.trainMinusValidation() : p.train(), p.spam());
+        ScoreBands bands = ScoreBands.parse(ScoreBands.DEFAULT);
+        List<Scored> out = new ArrayList<>();
+        for (Parts p : parts) {
+            for (Path f : validation ? p.validation() : p.test()) {
+                double prob = filter.probability(Trainer.file(f));
+                SpamVerdict.Reason r = bands.reason(prob);
+                out.add(new Scored(p.spam(), p.folder().endsWith("hard_ham"), prob, r.score(), f));
+            }
+        }
+        return out;
+    }
+
+    static Confusion confusion(List<Scored> scored, java.util.function.Predicate<Scored> flagged) {
+        int tp = 0, fn = 0, fp = 0, tn = 0, hard = 0, hardFp = 0;
+        for (Scored s : scored) {
+            boolean f = flagged.test(s);
+            if (s.spam()) { if (f) tp++; else fn++; }
+            else {
+                if (f) fp++; else tn++;
+                if (s.hard()) { hard++; if (f) hardFp++; }
+            }
+        }
+        return new Confusion(tp, fn, fp, tn, hard, hardFp);
+    }
+
+    /** Runs validation and test; returns the test confusion at the default junk threshold (score ≥ 5.0). */
+    public static Confusion run(Path corpus, PrintStream out, Path splitDir) throws IOException {
+        long t0 = System.nanoTime();
+        List<Parts> parts = split(corpus, 0.7, 0);
+        for (Parts p : parts) {
+            out.printf(Locale.ROOT, "%-28s train %4d (validation %3d of them)  test %4d%n", p.folder(), p.train().size(), p.validation().size(), p.test().size());
+        }
+        for (boolean validation : new boolean[] {true, false}) {
+            List<Scored> scored = trainAndScore(parts, validation);
+            out.println(validation ? "-- validation (train on 80% of the training part, score the other 20%)" : "-- test (train on the whole training part, score the test part)");
+            out.println(confusion(scored, s -> s.score() >= 5.0).line("score >= 5.0 (junk)"));
+            for (double cut : new double[] {0.5, 0.8, 0.9, 0.95, 0.99, 0.999}) {
+                out.println(confusion(scored, s -> s.probability() >= cut).line("probability >= " + cut));
+            }
+            if (validation) {
+                for (Scored s : scored) {
+                    boolean f = s.score() >= 5.0;
+                    if (f != s.spam()) out.printf(Locale.ROOT, "   validation miss: %s p=%.4f %s%n", s.spam() ? "spam" : "ham", s.probability(), s.file().getFileName());
+                }
+            }
+            if (!validation && splitDir != null) {
+                Files.createDirectories(splitDir);
+                List<String> lines = new ArrayList<>();
+                for (Scored s : scored) lines.add((s.spam() ? "spam" : "ham") + "\t" + String.format(Locale.ROOT, "%.4f", s.probability()) + "\t" + s.file());
+                Files.write(splitDir.resolve("test-split.tsv"), lines);
+                out.println("test split with probabilities written to " + splitDir.resolve("test-split.tsv"));
+            }
+        }
+        out.printf(Locale.ROOT, "evaluation took %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        return confusion(trainAndScore(parts, false), s -> s.score() >= 5.0);
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path corpus = Path.of(args.length > 0 ? args[0] : System.getProperty("herald.corpus", "../shared/corpus"));
+        run(corpus, System.out, Path.of("target/spam-eval"));
+    }
+}
