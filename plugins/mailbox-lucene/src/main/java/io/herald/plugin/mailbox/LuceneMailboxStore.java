@@ -281,11 +281,11 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                 folders.remove(n.from());
                 folder.name = n.to();
                 folders.put(n.to(), folder);
-                for (Map.Entry<Long, Entry> me : folder.messages.entrySet()) {
-                    StoredMessage o = me.getValue().message();
-                    me.setValue(me.getValue().with(new StoredMessage(o.mailbox(), n.to(), o.uidValidity(), o.uid(), o.size(),
-                            o.internalDate(), o.flags(), o.from(), o.subject(), o.messageId(), o.modSeq())));
-                }
+                folder.messages.replaceAll((uid, e) -> {
+                    StoredMessage o = e.message();
+                    return e.with(new StoredMessage(o.mailbox(), n.to(), o.uidValidity(), o.uid(), o.size(),
+                            o.internalDate(), o.flags(), o.from(), o.subject(), o.messageId(), o.modSeq()));
+                });
                 if (subscriptions.remove(n.from())) subscriptions.add(n.to());
             } else if (r instanceof LogRecord.Subscribed sub) {
                 if (sub.subscribed()) subscriptions.add(sub.folder()); else subscriptions.remove(sub.folder());
