@@ -52,7 +52,13 @@ final class MessageParser {
         this.maxDepth = maxDepth;
     }
 
-    ParsedMessage parse(InputStream in) {
+    ParsedMessage parse(InputStream raw) {
+        InputStream in;
+        try {
+            in = skipMboxFromLine(raw);
+        } catch (IOException e) {
+            in = raw;
+        }
         Handler h = new Handler();
         MimeConfig config = new MimeConfig.Builder()
                 .setStrictParsing(false)
@@ -137,6 +143,23 @@ final class MessageParser {
             if (body.length() > 0) body.append('\n');
             body.append(text, 0, Math.min(text.length(), Math.max(0, maxText - body.length())));
         }
+    }
+
+    /**
+     * Messages saved from mbox files start with a {@code From sender date} line; it is no header field, and a parser
+     * that stops at the first malformed header would see no headers at all. Skipped for indexing only.
+     */
+    static InputStream skipMboxFromLine(InputStream raw) throws IOException {
+        java.io.BufferedInputStream in = new java.io.BufferedInputStream(raw, 8192);
+        in.mark(8192);
+        byte[] head = in.readNBytes(5);
+        if (head.length == 5 && new String(head, java.nio.charset.StandardCharsets.ISO_8859_1).equals("From ")) {
+            int c, n = 5;
+            while ((c = in.read()) != -1 && c != '\n' && ++n < 8000) { }
+            if (c == '\n') return in;
+        }
+        in.reset();
+        return in;
     }
 
     private static String read(InputStream is, Charset cs, int maxChars) throws IOException {
