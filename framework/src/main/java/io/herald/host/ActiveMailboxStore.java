@@ -6,8 +6,17 @@ import io.herald.api.mailbox.MailboxException;
 import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.mailbox.StoredMessage;
 
+import io.herald.api.mailbox.FlagOp;
+import io.herald.api.mailbox.FolderInfo;
+import io.herald.api.mailbox.Quota;
+import io.herald.api.mailbox.SearchCriteria;
+import io.herald.api.mailbox.UidSet;
+
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
 
 /**
  * The {@link MailboxStore} the core offers to plugins and to itself: it forwards every call to the store
@@ -63,5 +72,87 @@ public final class ActiveMailboxStore implements MailboxStore {
     @Override
     public Optional<MessageContent> content(String mailbox, String folder, long uid) throws MailboxException {
         return active().content(mailbox, folder, uid);
+    }
+
+    @Override
+    public List<FolderInfo> folderInfos(String mailbox) throws MailboxException {
+        return active().folderInfos(mailbox);
+    }
+
+    @Override
+    public FolderInfo folderInfo(String mailbox, String folder) throws MailboxException {
+        return active().folderInfo(mailbox, folder);
+    }
+
+    @Override
+    public FolderInfo createFolder(String mailbox, String folder) throws MailboxException {
+        return active().createFolder(mailbox, folder);
+    }
+
+    @Override
+    public void deleteFolder(String mailbox, String folder) throws MailboxException {
+        active().deleteFolder(mailbox, folder);
+    }
+
+    @Override
+    public void renameFolder(String mailbox, String from, String to) throws MailboxException {
+        active().renameFolder(mailbox, from, to);
+    }
+
+    @Override
+    public void subscribe(String mailbox, String folder, boolean subscribed) throws MailboxException {
+        active().subscribe(mailbox, folder, subscribed);
+    }
+
+    @Override
+    public List<String> subscriptions(String mailbox) throws MailboxException {
+        return active().subscriptions(mailbox);
+    }
+
+    @Override
+    public StoredMessage append(String mailbox, String folder, MessageContent content, Set<String> flags, Instant internalDate)
+            throws MailboxException {
+        return active().append(mailbox, folder, content, flags, internalDate);
+    }
+
+    @Override
+    public List<StoredMessage> list(String mailbox, String folder, UidSet uids) throws MailboxException {
+        return active().list(mailbox, folder, uids);
+    }
+
+    @Override
+    public List<StoredMessage> changedSince(String mailbox, String folder, long modSeq) throws MailboxException {
+        return active().changedSince(mailbox, folder, modSeq);
+    }
+
+    @Override
+    public SortedMap<Long, Long> copy(String mailbox, String folder, UidSet uids, String toFolder) throws MailboxException {
+        return active().copy(mailbox, folder, uids, toFolder);
+    }
+
+    @Override
+    public SortedMap<Long, Long> move(String mailbox, String folder, UidSet uids, String toFolder) throws MailboxException {
+        return active().move(mailbox, folder, uids, toFolder);
+    }
+
+    @Override
+    public List<StoredMessage> storeFlags(String mailbox, String folder, UidSet uids, FlagOp op, Set<String> flags)
+            throws MailboxException {
+        return active().storeFlags(mailbox, folder, uids, op, flags);
+    }
+
+    @Override
+    public List<Long> expunge(String mailbox, String folder, UidSet uids) throws MailboxException {
+        return active().expunge(mailbox, folder, uids);
+    }
+
+    @Override
+    public List<Long> search(String mailbox, String folder, SearchCriteria criteria) throws MailboxException {
+        return active().search(mailbox, folder, criteria);
+    }
+
+    @Override
+    public Optional<Quota> quota(String mailbox) throws MailboxException {
+        return active().quota(mailbox);
     }
 }

@@ -113,4 +113,29 @@ final class BlobStore {
             throw new IllegalStateException(e);
         }
     }
+
+    /** Deletes every blob whose hash is not in {@code live}; returns how many. Writer only, with deliveries held back. */
+    int removeExcept(java.util.Set<String> live) throws IOException {
+        int n = 0;
+        if (!Files.isDirectory(root)) return 0;
+        try (var dirs = Files.list(root)) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                String prefix = d.getFileName().toString();
+                if (prefix.length() != 2 || !Files.isDirectory(d)) continue; // tmp/ and anything foreign
+                boolean any = false;
+                try (var files = Files.list(d)) {
+                    for (Path f : (Iterable<Path>) files::iterator) {
+                        String hash = prefix + f.getFileName();
+                        if (hash.length() == 64 && !live.contains(hash)) {
+                            Files.deleteIfExists(f);
+                            n++;
+                            any = true;
+                        }
+                    }
+                }
+                if (any) Durable.syncDir(d);
+            }
+        }
+        return n;
+    }
 }

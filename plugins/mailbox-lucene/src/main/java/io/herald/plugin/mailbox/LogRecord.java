@@ -12,14 +12,34 @@ import java.util.zip.CRC32C;
 
 /**
  * One record of a mailbox log. On disk: {@code int length, int crc32c(payload), payload}; the payload starts with
- * a type byte. Strings are {@code int length + UTF-8}. New record types (flags, expunge, folder rename, ...) get new
- * type bytes; a reader skips types it does not know.
+ * a type byte. Strings are {@code int length + UTF-8}. New record types get new type bytes; a reader skips types it
+ * does not know. Mutable state (flags, folder membership, folders, subscriptions) is recorded as further records;
+ * message files are never rewritten. Mod-sequences are not written: replaying the records in order derives them
+ * (every record that changes a folder bumps its HIGHESTMODSEQ by one).
+ *
+ * <pre>
+ * 1 MAILBOX_CREATED  version, mailbox, time
+ * 2 FOLDER_CREATED   folder, uidValidity, time
+ * 3 MESSAGE_ADDED    folder, uid, uidValidity, blob, size, internalDate, flags, deliveryKey ("" for append/copy), from, subject, messageId
+ * 4 FLAGS_SET        folder, uid, flags (the whole new set)
+ * 5 EXPUNGED         folder, uid
+ * 6 FOLDER_DELETED   folder
+ * 7 FOLDER_RENAMED   from, to (one record per folder: a rename of a parent writes one for each sub-folder too)
+ * 8 SUBSCRIBED       folder, subscribed (boolean)
+ * 9 MESSAGE_MOVED    fromFolder, fromUid, toFolder, toUid (one record: a crash never leaves both or neither)
+ * </pre>
  */
 sealed interface LogRecord {
 
     byte MAILBOX_CREATED = 1;
     byte FOLDER_CREATED = 2;
     byte MESSAGE_ADDED = 3;
+    byte FLAGS_SET = 4;
+    byte EXPUNGED = 5;
+    byte FOLDER_DELETED = 6;
+    byte FOLDER_RENAMED = 7;
+    byte SUBSCRIBED = 8;
+    byte MESSAGE_MOVED = 9;
 
     /** The largest payload accepted when reading; a bigger length means a damaged record. */
     int MAX_PAYLOAD = 16 * 1024 * 1024;
@@ -31,6 +51,18 @@ sealed interface LogRecord {
     record MessageAdded(String folder, long uid, long uidValidity, String blob, long size, Instant internalDate,
                         Set<String> flags, String deliveryKey, String from, String subject, String messageId)
             implements LogRecord { }
+
+    record FlagsSet(String folder, long uid, Set<String> flags) implements LogRecord { }
+
+    record Expunged(String folder, long uid) implements LogRecord { }
+
+    record FolderDeleted(String folder) implements LogRecord { }
+
+    record FolderRenamed(String from, String to) implements LogRecord { }
+
+    record Subscribed(String folder, boolean subscribed) implements LogRecord { }
+
+    record MessageMoved(String fromFolder, long fromUid, String toFolder, long toUid) implements LogRecord { }
 
     /** A record type this version does not know (written by a newer version). */
     record Unknown(byte type) implements LogRecord { }
@@ -64,6 +96,33 @@ sealed interface LogRecord {
                     str(out, m.from());
                     str(out, m.subject());
                     str(out, m.messageId());
+            } else if (r instanceof FlagsSet f) {
+                out.writeByte(FLAGS_SET);
+                str(out, f.folder());
+                out.writeLong(f.uid());
+                out.writeInt(f.flags().size());
+                for (String x : f.flags()) str(out, x);
+            } else if (r instanceof Expunged e) {
+                out.writeByte(EXPUNGED);
+                str(out, e.folder());
+                out.writeLong(e.uid());
+            } else if (r instanceof FolderDeleted d) {
+                out.writeByte(FOLDER_DELETED);
+                str(out, d.folder());
+            } else if (r instanceof FolderRenamed n) {
+                out.writeByte(FOLDER_RENAMED);
+                str(out, n.from());
+                str(out, n.to());
+            } else if (r instanceof Subscribed s) {
+                out.writeByte(SUBSCRIBED);
+                str(out, s.folder());
+                out.writeBoolean(s.subscribed());
+            } else if (r instanceof MessageMoved m) {
+                out.writeByte(MESSAGE_MOVED);
+                str(out, m.fromFolder());
+                out.writeLong(m.fromUid());
+                str(out, m.toFolder());
+                out.writeLong(m.toUid());
             } else {
                 throw new IllegalArgumentException("cannot write " + r);
             }
@@ -101,6 +160,20 @@ sealed interface LogRecord {
                 for (int i = 0; i < n; i++) flags.add(str(in));
                 yield new MessageAdded(folder, uid, uidValidity, blob, size, date, flags, str(in), str(in), str(in), str(in));
             }
+            case FLAGS_SET -> {
+                String folder = str(in);
+                long uid = in.readLong();
+                int n = in.readInt();
+                if (n < 0 || n > 100_000) throw new IOException("bad flag count " + n);
+                Set<String> flags = new LinkedHashSet<>();
+                for (int i = 0; i < n; i++) flags.add(str(in));
+                yield new FlagsSet(folder, uid, flags);
+            }
+            case EXPUNGED -> new Expunged(str(in), in.readLong());
+            case FOLDER_DELETED -> new FolderDeleted(str(in));
+            case FOLDER_RENAMED -> new FolderRenamed(str(in), str(in));
+            case SUBSCRIBED -> new Subscribed(str(in), in.readBoolean());
+            case MESSAGE_MOVED -> new MessageMoved(str(in), in.readLong(), str(in), in.readLong());
             default -> new Unknown(type);
         };
     }

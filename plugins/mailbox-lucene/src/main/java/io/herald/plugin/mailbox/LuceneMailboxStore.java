@@ -3,12 +3,19 @@ package io.herald.plugin.mailbox;
 import io.herald.api.config.Configuration;
 import io.herald.api.mail.MessageContent;
 import io.herald.api.mailbox.Delivery;
+import io.herald.api.mailbox.FlagOp;
+import io.herald.api.mailbox.Flags;
+import io.herald.api.mailbox.FolderInfo;
 import io.herald.api.mailbox.Folders;
 import io.herald.api.mailbox.MailboxEvent;
 import io.herald.api.mailbox.MailboxEventPublisher;
 import io.herald.api.mailbox.MailboxException;
+import io.herald.api.mailbox.MailboxException.Reason;
 import io.herald.api.mailbox.MailboxStore;
+import io.herald.api.mailbox.Quota;
+import io.herald.api.mailbox.SearchCriteria;
 import io.herald.api.mailbox.StoredMessage;
+import io.herald.api.mailbox.UidSet;
 import io.herald.api.plugin.PluginContext;
 import jakarta.inject.Inject;
 import org.slf4j.Logger;
@@ -23,7 +30,16 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -48,10 +64,22 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <pre>
  * blobs/ab/cdef…      message bytes, named by their SHA-256 (one copy for many recipients)
  * blobs/tmp/          blobs being written
- * logs/&lt;mailbox&gt;.log  one append-only, checksummed log per mailbox: mailbox created, folder created,
- *                     message added {folder, uid, uidValidity, blob, size, internal date, flags, delivery key, summary}
- * index/              Lucene: one document per message; derived, rebuilt from blobs + logs when missing or damaged
+ * logs/&lt;mailbox&gt;.log  one append-only, checksummed log per mailbox (record types in {@link LogRecord}): mailbox and
+ *                     folders created/deleted/renamed, subscriptions, messages added/moved/expunged, flags set
+ * index/              Lucene: one document per message (mailbox, folder id, UID); derived, rebuilt from blobs + logs
  * </pre>
+ *
+ * <p>The in-memory state of a mailbox (folders, UIDs, flags, mod-sequences, quota usage) is what replaying its log
+ * gives: {@link Mailbox#apply} is the one state transition, used on open, by read-only readers and after each
+ * durable append. Mod-sequences are derived by that replay, so they are not written. Every change other than a
+ * delivery appends, forces and applies its records under the mailbox lock, so it is durable and visible at once;
+ * a delivery reserves its UID under the lock, forces outside it (concurrent deliveries share a force) and becomes
+ * visible once durable, so a UID is never shown and then lost in a crash.
+ *
+ * <p>Index documents are keyed by a folder id that never changes, so renaming a folder touches no document.
+ * Flags and mod-sequences are not in the documents: SEARCH evaluates flag, UID, date, size and MODSEQ keys against
+ * the authoritative in-memory state and asks Lucene only for text, header and Date-header keys, so a STORE never
+ * re-parses a message. Copy and move parse the message file once to index it under its new UID.
  *
  * <p>The blobs and logs are the truth. {@link #deliver} returns once the blob (written, forced, renamed, folder synced)
  * and the log record (appended, forced) are durable; concurrent deliveries to one mailbox share a force. The index is
@@ -64,7 +92,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Configuration ({@code conf/mailbox-lucene.cfg}): {@code index.commit-interval} (default 5s),
  * {@code index.max-text} (characters of text indexed per message, default 1000000),
- * {@code index.max-mime-depth} (default 20).
+ * {@code index.max-mime-depth} (default 20), {@code quota.bytes} and {@code quota.messages} (per mailbox, 0 = none,
+ * the default), {@code blobs.gc-on-open} (remove message files no live message refers to, default true).
  */
 public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
 
@@ -89,6 +118,10 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
     private final AtomicBoolean dirty = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ScheduledExecutorService committer;
+    private final long quotaBytes;
+    private final long quotaMessages;
+    /** Read: a delivery between storing its blob and the message being visible. Write: blob garbage collection. */
+    private final ReentrantReadWriteLock blobLock = new ReentrantReadWriteLock();
 
     /** As a plugin: files in the plugin's data folder, read-only when the host says so. */
     @Inject
@@ -117,6 +150,8 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         this.parser = new MessageParser(config.getInt("index.max-text", 1_000_000, 0, Integer.MAX_VALUE / 8),
                 config.getInt("index.max-mime-depth", 20, 1, 1000));
         Duration interval = config.getDuration("index.commit-interval", Duration.ofSeconds(5));
+        this.quotaBytes = config.getLong("quota.bytes", 0, 0, Long.MAX_VALUE);
+        this.quotaMessages = config.getLong("quota.messages", 0, 0, Long.MAX_VALUE);
         try {
             if (readOnly) {
                 committer = null;
@@ -128,6 +163,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                 Durable.syncDir(dataDir);
                 loadLogs();
                 catchUpIndex();
+                if (config.getBoolean("blobs.gc-on-open", true)) collectGarbageNow();
                 committer = Executors.newSingleThreadScheduledExecutor(r -> {
                     Thread t = new Thread(r, "mailbox-lucene-committer");
                     t.setDaemon(true);
@@ -148,16 +184,25 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
 
     // ---------------------------------------------------------------- state
 
-    /** A message of a folder, with where its record is in the log. */
-    private record Entry(StoredMessage message, String blob, long recordStart, long recordEnd) { }
+    /** A message of a folder, with where the record that added it is in the log. */
+    private record Entry(StoredMessage message, String blob, long recordStart, long recordEnd) {
+        Entry with(StoredMessage m) {
+            return new Entry(m, blob, recordStart, recordEnd);
+        }
+    }
 
     private static final class Folder {
-        final String name;
+        /** Never changes, also not on rename: index documents are keyed by it. */
+        final String fid;
         final long uidValidity;
+        volatile String name;
+        String specialUse;
         long nextUid = 1; // guarded by the mailbox lock
+        volatile long highestModSeq = 1;
         final ConcurrentSkipListMap<Long, Entry> messages = new ConcurrentSkipListMap<>();
 
-        Folder(String name, long uidValidity) {
+        Folder(String fid, String name, long uidValidity) {
+            this.fid = fid;
             this.name = name;
             this.uidValidity = uidValidity;
         }
@@ -170,34 +215,108 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         long readEnd; // read-only: how far the log has been read
         final ReentrantLock lock = new ReentrantLock();
         final Map<String, Folder> folders = new ConcurrentHashMap<>();
+        final Map<String, Folder> byFid = new ConcurrentHashMap<>();
+        final Set<String> subscriptions = new ConcurrentSkipListSet<>();
         final Map<String, Entry> byKey = new ConcurrentHashMap<>();
         /** Offsets of records appended but not yet in the index. */
         final ConcurrentSkipListSet<Long> unindexed = new ConcurrentSkipListSet<>();
         long lastUidValidity;
+        int folderSeq;
+        volatile long usedBytes;
+        volatile long usedMessages;
         volatile IOException broken;
 
         Mailbox(Path path) {
             this.path = path;
         }
 
+        /** The one state transition: replaying the log applies its records in order; writers apply what they appended. */
         void apply(LogRecord r, long start, long end) {
             if (r instanceof LogRecord.MailboxCreated m) {
                 name = m.mailbox();
             } else if (r instanceof LogRecord.FolderCreated f) {
-                    folders.putIfAbsent(f.folder(), new Folder(f.folder(), f.uidValidity()));
-                    lastUidValidity = Math.max(lastUidValidity, f.uidValidity());
+                if (!folders.containsKey(f.folder())) newFolder(f.folder(), f.uidValidity());
             } else if (r instanceof LogRecord.MessageAdded m) {
-                    if (name == null) return;
-                    Folder folder = folders.computeIfAbsent(m.folder(), n -> new Folder(n, m.uidValidity()));
-                    StoredMessage msg = new StoredMessage(name, m.folder(), m.uidValidity(), m.uid(), m.size(),
-                            m.internalDate(), m.flags(), m.from(), m.subject(), m.messageId());
-                    Entry e = new Entry(msg, m.blob(), start, end);
-                    folder.messages.put(m.uid(), e);
-                    folder.nextUid = Math.max(folder.nextUid, m.uid() + 1);
-                    byKey.put(m.deliveryKey(), e);
+                if (name == null) return;
+                Folder folder = folders.get(m.folder());
+                if (folder == null) folder = newFolder(m.folder(), m.uidValidity()); // written by version 1
+                Entry e = reserve(folder, m, start, end);
+                folder.messages.put(m.uid(), e);
+            } else if (r instanceof LogRecord.FlagsSet f) {
+                Folder folder = folders.get(f.folder());
+                Entry e = folder == null ? null : folder.messages.get(f.uid());
+                if (e == null) return;
+                StoredMessage o = e.message();
+                folder.messages.put(f.uid(), e.with(new StoredMessage(o.mailbox(), o.folder(), o.uidValidity(), o.uid(),
+                        o.size(), o.internalDate(), f.flags(), o.from(), o.subject(), o.messageId(), ++folder.highestModSeq)));
+            } else if (r instanceof LogRecord.Expunged x) {
+                Folder folder = folders.get(x.folder());
+                Entry e = folder == null ? null : folder.messages.remove(x.uid());
+                if (e == null) return;
+                folder.highestModSeq++;
+                usedBytes -= e.message().size();
+                usedMessages--;
+            } else if (r instanceof LogRecord.MessageMoved mv) {
+                Folder from = folders.get(mv.fromFolder()), to = folders.get(mv.toFolder());
+                if (from == null || to == null) return;
+                Entry e = from.messages.remove(mv.fromUid());
+                if (e == null) return;
+                from.highestModSeq++;
+                StoredMessage o = e.message();
+                long modSeq = ++to.highestModSeq;
+                to.nextUid = Math.max(to.nextUid, mv.toUid() + 1);
+                to.messages.put(mv.toUid(), new Entry(new StoredMessage(name, to.name, to.uidValidity, mv.toUid(), o.size(),
+                        o.internalDate(), o.flags(), o.from(), o.subject(), o.messageId(), modSeq), e.blob(), start, end));
+            } else if (r instanceof LogRecord.FolderDeleted d) {
+                Folder folder = folders.remove(d.folder());
+                if (folder == null) return;
+                byFid.remove(folder.fid);
+                for (Entry e : folder.messages.values()) {
+                    usedBytes -= e.message().size();
+                    usedMessages--;
+                }
+            } else if (r instanceof LogRecord.FolderRenamed n) {
+                Folder folder = folders.get(n.from());
+                if (folder == null || folders.containsKey(n.to())) return;
+                folders.remove(n.from());
+                folder.name = n.to();
+                folders.put(n.to(), folder);
+                folder.messages.replaceAll((uid, e) -> {
+                    StoredMessage o = e.message();
+                    return e.with(new StoredMessage(o.mailbox(), n.to(), o.uidValidity(), o.uid(), o.size(),
+                            o.internalDate(), o.flags(), o.from(), o.subject(), o.messageId(), o.modSeq()));
+                });
+                if (subscriptions.remove(n.from())) subscriptions.add(n.to());
+            } else if (r instanceof LogRecord.Subscribed sub) {
+                if (sub.subscribed()) subscriptions.add(sub.folder()); else subscriptions.remove(sub.folder());
             } else if (r instanceof LogRecord.Unknown u) {
                 LuceneMailboxStore.log.debug("{}: skipping log record of unknown type {}", path, u.type());
             }
+        }
+
+        private Folder newFolder(String folderName, long uidValidity) {
+            Folder f = new Folder(Integer.toString(++folderSeq), folderName, uidValidity);
+            String use = Folders.specialUse(folderName);
+            if (use != null && folders.values().stream().noneMatch(o -> use.equals(o.specialUse))) f.specialUse = use;
+            folders.put(folderName, f);
+            byFid.put(f.fid, f);
+            lastUidValidity = Math.max(lastUidValidity, uidValidity);
+            return f;
+        }
+
+        /**
+         * The counters a MESSAGE_ADDED record changes (UIDNEXT, HIGHESTMODSEQ, usage, delivery key); the message is
+         * made visible by putting the entry into the folder.
+         */
+        Entry reserve(Folder folder, LogRecord.MessageAdded m, long start, long end) {
+            long modSeq = ++folder.highestModSeq;
+            folder.nextUid = Math.max(folder.nextUid, m.uid() + 1);
+            usedBytes += m.size();
+            usedMessages++;
+            Entry e = new Entry(new StoredMessage(name, folder.name, folder.uidValidity, m.uid(), m.size(), m.internalDate(),
+                    m.flags(), m.from(), m.subject(), m.messageId(), modSeq), m.blob(), start, end);
+            if (!m.deliveryKey().isEmpty()) byKey.put(m.deliveryKey(), e);
+            return e;
         }
     }
 
@@ -264,6 +383,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
             list.add(new LogRecord.MailboxCreated(LOG_VERSION, mailbox, now));
             long uidValidity = Math.max(1, now.getEpochSecond());
             for (String f : Folders.DEFAULTS) list.add(new LogRecord.FolderCreated(f, uidValidity, now));
+            for (String f : Folders.DEFAULTS) list.add(new LogRecord.Subscribed(f, true));
             long pos = 0;
             for (LogRecord r : list) {
                 byte[] b = LogRecord.encode(r);
@@ -274,7 +394,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
             try {
                 mb.log = MailboxLog.create(mb.path, records.toByteArray());
             } catch (IOException e) {
-                throw new MailboxException("cannot create mailbox " + mailbox + ": " + e.getMessage(), true, e);
+                throw new MailboxException(Reason.STORAGE, "cannot create mailbox " + mailbox + ": " + e.getMessage(), true, e);
             }
             mailboxes.put(mailbox, mb);
             created.addAll(Folders.DEFAULTS);
@@ -290,75 +410,293 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         return List.copyOf(mailboxes.keySet());
     }
 
+    private static final Comparator<String> FOLDER_ORDER =
+            Comparator.comparing((String n) -> !n.equals(Folders.INBOX)).thenComparing(Comparator.naturalOrder());
+
     @Override
     public List<String> folders(String mailbox) throws MailboxException {
         refresh();
         List<String> names = new ArrayList<>(mailbox(mailbox).folders.keySet());
-        names.sort(Comparator.comparing((String n) -> !n.equals(Folders.INBOX)).thenComparing(Comparator.naturalOrder()));
+        names.sort(FOLDER_ORDER);
+        return names;
+    }
+
+    @Override
+    public List<FolderInfo> folderInfos(String mailbox) throws MailboxException {
+        refresh();
+        Mailbox mb = mailbox(mailbox);
+        List<FolderInfo> out = new ArrayList<>();
+        for (String n : folders(mailbox)) {
+            Folder f = mb.folders.get(n);
+            if (f != null) out.add(info(mb, f));
+        }
+        return out;
+    }
+
+    @Override
+    public FolderInfo folderInfo(String mailbox, String folder) throws MailboxException {
+        refresh();
+        Mailbox mb = mailbox(mailbox);
+        return info(mb, folder(mb, folder));
+    }
+
+    private static FolderInfo info(Mailbox mb, Folder f) {
+        String name = f.name;
+        Set<String> attrs = new HashSet<>();
+        if (f.specialUse != null) attrs.add(f.specialUse);
+        String prefix = name + Folders.SEPARATOR;
+        attrs.add(mb.folders.keySet().stream().anyMatch(n -> n.startsWith(prefix)) ? "\\HasChildren" : "\\HasNoChildren");
+        int messages = 0, unseen = 0, deleted = 0;
+        long size = 0;
+        for (Entry e : f.messages.values()) {
+            StoredMessage m = e.message();
+            messages++;
+            size += m.size();
+            if (!m.hasFlag(Flags.SEEN)) unseen++;
+            if (m.hasFlag(Flags.DELETED)) deleted++;
+        }
+        return new FolderInfo(name, attrs, mb.subscriptions.contains(name), f.uidValidity, f.nextUid, f.highestModSeq,
+                messages, unseen, deleted, size);
+    }
+
+    @Override
+    public FolderInfo createFolder(String mailbox, String folder) throws MailboxException {
+        requireWritable();
+        String name = folderName(folder);
+        Mailbox mb = mailbox(mailbox);
+        FolderInfo info;
+        mb.lock.lock();
+        try {
+            checkBroken(mb);
+            if (mb.folders.containsKey(name)) throw new MailboxException(Reason.ALREADY_EXISTS, "folder exists: " + name, false);
+            Instant now = clock.instant();
+            // a new UIDVALIDITY, greater than any this mailbox gave: a folder deleted and created again never reuses one
+            long uidValidity = Math.max(Math.max(1, now.getEpochSecond()), mb.lastUidValidity + 1);
+            writeAndApply(mb, List.of(new LogRecord.FolderCreated(name, uidValidity, now)));
+            info = info(mb, mb.folders.get(name));
+        } finally {
+            mb.lock.unlock();
+        }
+        publish(new MailboxEvent.FolderChanged(mb.name, name, MailboxEvent.FolderChanged.Change.CREATED, null, clock.instant()));
+        return info;
+    }
+
+    @Override
+    public void deleteFolder(String mailbox, String folder) throws MailboxException {
+        requireWritable();
+        String name = folderName(folder);
+        if (name.equals(Folders.INBOX)) throw new MailboxException(Reason.NOT_ALLOWED, "INBOX cannot be deleted", false);
+        Mailbox mb = mailbox(mailbox);
+        mb.lock.lock();
+        try {
+            checkBroken(mb);
+            Folder f = folder(mb, name);
+            long start = writeAndApply(mb, List.of(new LogRecord.FolderDeleted(name)))[0];
+            indexChange(mb, start, () -> index.deleteFolder(mb.name, f.fid));
+        } finally {
+            mb.lock.unlock();
+        }
+        publish(new MailboxEvent.FolderChanged(mb.name, name, MailboxEvent.FolderChanged.Change.DELETED, null, clock.instant()));
+    }
+
+    @Override
+    public void renameFolder(String mailbox, String from, String to) throws MailboxException {
+        requireWritable();
+        String src = folderName(from), dst = folderName(to);
+        Mailbox mb = mailbox(mailbox);
+        List<String[]> renamed = new ArrayList<>();
+        List<MailboxEvent> moved = new ArrayList<>();
+        mb.lock.lock();
+        try {
+            checkBroken(mb);
+            Folder f = folder(mb, src);
+            if (mb.folders.containsKey(dst)) throw new MailboxException(Reason.ALREADY_EXISTS, "folder exists: " + dst, false);
+            if (dst.startsWith(src + Folders.SEPARATOR)) {
+                throw new MailboxException(Reason.NOT_ALLOWED, "cannot rename " + src + " below itself", false);
+            }
+            if (src.equals(Folders.INBOX)) {
+                // RFC 3501 6.3.5: the messages move to a new folder, INBOX stays (empty), its sub-folders stay
+                Instant now = clock.instant();
+                List<LogRecord> records = new ArrayList<>();
+                records.add(new LogRecord.FolderCreated(dst, Math.max(Math.max(1, now.getEpochSecond()), mb.lastUidValidity + 1), now));
+                long uid = 1;
+                for (Entry e : f.messages.values()) {
+                    records.add(new LogRecord.MessageMoved(src, e.message().uid(), dst, uid++));
+                }
+                List<Entry> before = List.copyOf(f.messages.values());
+                long start = writeAndApply(mb, records)[0];
+                Folder target = mb.folders.get(dst);
+                indexChange(mb, start, () -> {
+                    long u = 1;
+                    for (Entry e : before) {
+                        index.add(mb.name, target.fid, u++, e.message().size(), e.message().internalDate(), parseBlob(e));
+                        index.delete(mb.name, f.fid, e.message().uid());
+                    }
+                });
+                renamed.add(null);
+                for (Entry e : before) moved.add(new MailboxEvent.Expunged(mb.name, src, e.message().uid(), clock.instant()));
+                for (Entry e : target.messages.values()) moved.add(added(e.message()));
+            } else {
+                List<LogRecord> records = new ArrayList<>();
+                String prefix = src + Folders.SEPARATOR;
+                List<String> names = new ArrayList<>(mb.folders.keySet());
+                names.sort(Comparator.naturalOrder());
+                for (String n : names) {
+                    if (!n.equals(src) && !n.startsWith(prefix)) continue;
+                    String target = dst + n.substring(src.length());
+                    if (mb.folders.containsKey(target)) throw new MailboxException(Reason.ALREADY_EXISTS, "folder exists: " + target, false);
+                    records.add(new LogRecord.FolderRenamed(n, target));
+                    renamed.add(new String[] {n, target});
+                }
+                writeAndApply(mb, records); // folder ids do not change: nothing to re-index
+            }
+        } finally {
+            mb.lock.unlock();
+        }
+        if (renamed.size() == 1 && renamed.get(0) == null) {
+            publish(new MailboxEvent.FolderChanged(mb.name, dst, MailboxEvent.FolderChanged.Change.CREATED, null, clock.instant()));
+            moved.forEach(this::publish);
+        } else {
+            for (String[] r : renamed) {
+                publish(new MailboxEvent.FolderChanged(mb.name, r[0], MailboxEvent.FolderChanged.Change.RENAMED, r[1], clock.instant()));
+            }
+        }
+    }
+
+    @Override
+    public void subscribe(String mailbox, String folder, boolean subscribed) throws MailboxException {
+        requireWritable();
+        String name = folderName(folder);
+        Mailbox mb = mailbox(mailbox);
+        mb.lock.lock();
+        try {
+            checkBroken(mb);
+            if (mb.subscriptions.contains(name) == subscribed) return;
+            writeAndApply(mb, List.of(new LogRecord.Subscribed(name, subscribed)));
+        } finally {
+            mb.lock.unlock();
+        }
+    }
+
+    @Override
+    public List<String> subscriptions(String mailbox) throws MailboxException {
+        refresh();
+        List<String> names = new ArrayList<>(mailbox(mailbox).subscriptions);
+        names.sort(FOLDER_ORDER);
         return names;
     }
 
     @Override
     public StoredMessage deliver(Delivery d) throws MailboxException {
+        return add(d.mailbox(), d.folder(), d.content(), d.deliveryKey(), d.internalDate(), d.flags());
+    }
+
+    @Override
+    public StoredMessage append(String mailbox, String folder, MessageContent content, Set<String> flags, Instant internalDate)
+            throws MailboxException {
+        return add(mailbox, folder, content, "", internalDate, flags);
+    }
+
+    /** Deliver (with a key: idempotent) or append (key ""). */
+    private StoredMessage add(String mailbox, String folderName, MessageContent content, String key, Instant internalDate,
+                              Set<String> rawFlags) throws MailboxException {
         requireWritable();
-        Mailbox mb = mailbox(d.mailbox());
+        Mailbox mb = mailbox(mailbox);
         checkBroken(mb);
-        Entry prior = mb.byKey.get(d.deliveryKey());
-        if (prior != null) return afterDurable(mb, prior);
-        Folder folder = folder(mb, d.folder());
-
-        String blob;
-        long size;
-        ParsedMessage parsed;
-        try {
-            blob = blobs.store(d.content());
-            size = Files.size(blobs.path(blob));
-            try (InputStream in = Files.newInputStream(blobs.path(blob))) {
-                parsed = parser.parse(in);
-            }
-        } catch (IOException e) {
-            throw new MailboxException("cannot store the message for " + d.mailbox() + ": " + e.getMessage(), true, e);
+        if (!key.isEmpty()) {
+            Entry prior = mb.byKey.get(key);
+            if (prior != null) return afterDurable(mb, prior);
         }
+        String name = Folders.normalize(folderName);
+        folder(mb, name);
+        Set<String> flags = cleanFlags(rawFlags);
+        checkQuota(mb, content.size(), 1);
 
-        Entry entry;
-        mb.lock.lock();
+        blobLock.readLock().lock(); // garbage collection must not remove the blob before the message is visible
         try {
-            checkBroken(mb);
-            prior = mb.byKey.get(d.deliveryKey());
-            if (prior != null) {
-                entry = prior;
-            } else {
+            String blob;
+            long size;
+            ParsedMessage parsed;
+            try {
+                blob = blobs.store(content);
+                size = Files.size(blobs.path(blob));
+                try (InputStream in = Files.newInputStream(blobs.path(blob))) {
+                    parsed = parser.parse(in);
+                }
+            } catch (IOException e) {
+                throw new MailboxException(Reason.STORAGE, "cannot store the message for " + mailbox + ": " + e.getMessage(), true, e);
+            }
+
+            Entry entry;
+            Folder folder;
+            mb.lock.lock();
+            try {
+                checkBroken(mb);
+                if (!key.isEmpty()) {
+                    Entry prior = mb.byKey.get(key);
+                    if (prior != null) return afterDurable(mb, prior);
+                }
+                folder = folder(mb, name); // again under the lock: it may have been deleted meanwhile
+                checkQuota(mb, size, 1);
                 long uid = folder.nextUid;
-                StoredMessage msg = new StoredMessage(mb.name, folder.name, folder.uidValidity, uid, size,
-                        d.internalDate(), d.flags(), cap(parsed.from()), cap(parsed.subject()), cap(parsed.messageId()));
-                byte[] record = LogRecord.encode(new LogRecord.MessageAdded(folder.name, uid, folder.uidValidity, blob,
-                        size, d.internalDate(), d.flags(), d.deliveryKey(), msg.from(), msg.subject(), msg.messageId()));
+                LogRecord.MessageAdded rec = new LogRecord.MessageAdded(folder.name, uid, folder.uidValidity, blob,
+                        size, internalDate, flags, key, cap(parsed.from()), cap(parsed.subject()), cap(parsed.messageId()));
+                byte[] record = LogRecord.encode(rec);
                 long start = mb.log.end();
                 long end;
                 try {
                     end = mb.log.append(record);
                 } catch (IOException e) {
                     mb.broken = e;
-                    throw new MailboxException("cannot write the log of " + mb.name + ": " + e.getMessage(), true, e);
+                    throw new MailboxException(Reason.STORAGE, "cannot write the log of " + mb.name + ": " + e.getMessage(), true, e);
                 }
-                folder.nextUid = uid + 1;
-                entry = new Entry(msg, blob, start, end);
-                mb.byKey.put(d.deliveryKey(), entry);
+                entry = mb.reserve(folder, rec, start, end);
                 mb.unindexed.add(start);
+            } finally {
+                mb.lock.unlock();
             }
-        } finally {
-            mb.lock.unlock();
-        }
-        if (entry != prior) {
             sync(mb, entry);
-            folder.messages.put(entry.message().uid(), entry);
-            indexOne(mb, entry, parsed);
-            StoredMessage m = entry.message();
-            publish(new MailboxEvent.MessageAdded(m.mailbox(), m.folder(), m.uidValidity(), m.uid(), m.from(), m.subject(),
-                    m.size(), Folders.JUNK.equalsIgnoreCase(m.folder()), clock.instant()));
-            return m;
+            mb.lock.lock();
+            try {
+                // visible only now that it is durable; the folder may have been renamed meanwhile
+                StoredMessage o = entry.message();
+                if (!o.folder().equals(folder.name)) {
+                    entry = entry.with(new StoredMessage(o.mailbox(), folder.name, o.uidValidity(), o.uid(), o.size(),
+                            o.internalDate(), o.flags(), o.from(), o.subject(), o.messageId(), o.modSeq()));
+                }
+                folder.messages.put(entry.message().uid(), entry);
+                indexOne(mb, folder, entry, parsed);
+            } finally {
+                mb.lock.unlock();
+            }
+            publish(added(entry.message()));
+            return entry.message();
+        } finally {
+            blobLock.readLock().unlock();
         }
-        return afterDurable(mb, prior);
+    }
+
+    private MailboxEvent.MessageAdded added(StoredMessage m) {
+        return new MailboxEvent.MessageAdded(m.mailbox(), m.folder(), m.uidValidity(), m.uid(), m.from(), m.subject(),
+                m.size(), Folders.JUNK.equalsIgnoreCase(m.folder()) || m.hasFlag(Flags.JUNK), clock.instant());
+    }
+
+    private void checkQuota(Mailbox mb, long bytes, long messages) throws MailboxException {
+        if (quotaBytes > 0 && mb.usedBytes + bytes > quotaBytes) {
+            throw new MailboxException(Reason.QUOTA_EXCEEDED, "mailbox " + mb.name + " is over its quota of " + quotaBytes
+                    + " bytes (" + mb.usedBytes + " used, " + bytes + " more asked)", true);
+        }
+        if (quotaMessages > 0 && mb.usedMessages + messages > quotaMessages) {
+            throw new MailboxException(Reason.QUOTA_EXCEEDED, "mailbox " + mb.name + " is over its quota of " + quotaMessages
+                    + " messages", true);
+        }
+    }
+
+    @Override
+    public Optional<Quota> quota(String mailbox) throws MailboxException {
+        refresh();
+        Mailbox mb = mailbox(mailbox);
+        return Optional.of(new Quota(mb.usedBytes, quotaBytes, mb.usedMessages, quotaMessages));
     }
 
     private StoredMessage afterDurable(Mailbox mb, Entry e) throws MailboxException {
@@ -372,14 +710,60 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         } catch (IOException ex) {
             // after a failed force the file's state is unknown: refuse further writes until the store is reopened
             mb.broken = ex;
-            throw new MailboxException("cannot sync the log of " + mb.name + ": " + ex.getMessage(), true, ex);
+            throw new MailboxException(Reason.STORAGE, "cannot sync the log of " + mb.name + ": " + ex.getMessage(), true, ex);
         }
+    }
+
+    /**
+     * Appends records, forces them and applies them to the in-memory state; caller holds the mailbox lock.
+     * Returns where each record starts.
+     */
+    private long[] writeAndApply(Mailbox mb, List<LogRecord> records) throws MailboxException {
+        if (records.isEmpty()) return new long[0];
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        long[] starts = new long[records.size() + 1];
+        long pos = mb.log.end();
+        for (int i = 0; i < records.size(); i++) {
+            byte[] b = LogRecord.encode(records.get(i));
+            starts[i] = pos;
+            pos += b.length;
+            all.writeBytes(b);
+        }
+        starts[records.size()] = pos;
+        try {
+            long end = mb.log.append(all.toByteArray());
+            mb.log.syncTo(end);
+        } catch (IOException e) {
+            mb.broken = e;
+            throw new MailboxException(Reason.STORAGE, "cannot write the log of " + mb.name + ": " + e.getMessage(), true, e);
+        }
+        for (int i = 0; i < records.size(); i++) mb.apply(records.get(i), starts[i], starts[i + 1]);
+        return starts;
     }
 
     @Override
     public List<StoredMessage> list(String mailbox, String folder) throws MailboxException {
         refresh();
         return folder(mailbox(mailbox), folder).messages.values().stream().map(Entry::message).toList();
+    }
+
+    @Override
+    public List<StoredMessage> list(String mailbox, String folder, UidSet uids) throws MailboxException {
+        refresh();
+        return select(folder(mailbox(mailbox), folder), uids).stream().map(Entry::message).toList();
+    }
+
+    @Override
+    public List<StoredMessage> changedSince(String mailbox, String folder, long modSeq) throws MailboxException {
+        refresh();
+        return folder(mailbox(mailbox), folder).messages.values().stream().map(Entry::message)
+                .filter(m -> m.modSeq() > modSeq).toList();
+    }
+
+    private static List<Entry> select(Folder f, UidSet uids) {
+        List<Entry> out = new ArrayList<>();
+        for (UidSet.Range r : uids.ranges()) out.addAll(f.messages.subMap(r.first(), true, r.last(), true).values());
+        return out;
     }
 
     @Override
@@ -390,6 +774,215 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         return Optional.of(blobs.content(e.blob(), e.message().size()));
     }
 
+    @Override
+    public SortedMap<Long, Long> copy(String mailbox, String folder, UidSet uids, String toFolder) throws MailboxException {
+        return copyOrMove(mailbox, folder, uids, toFolder, false);
+    }
+
+    @Override
+    public SortedMap<Long, Long> move(String mailbox, String folder, UidSet uids, String toFolder) throws MailboxException {
+        return copyOrMove(mailbox, folder, uids, toFolder, true);
+    }
+
+    private SortedMap<Long, Long> copyOrMove(String mailbox, String folder, UidSet uids, String toFolder, boolean move)
+            throws MailboxException {
+        requireWritable();
+        Mailbox mb = mailbox(mailbox);
+        SortedMap<Long, Long> map = new TreeMap<>();
+        List<MailboxEvent> events = new ArrayList<>();
+        mb.lock.lock();
+        try {
+            checkBroken(mb);
+            Folder src = folder(mb, folder), dst = folder(mb, toFolder);
+            List<Entry> chosen = select(src, uids);
+            if (chosen.isEmpty()) return map;
+            if (move && src == dst) throw new MailboxException(Reason.NOT_ALLOWED, "cannot move messages to their own folder", false);
+            if (!move) checkQuota(mb, chosen.stream().mapToLong(e -> e.message().size()).sum(), chosen.size());
+            List<LogRecord> records = new ArrayList<>();
+            long uid = dst.nextUid;
+            for (Entry e : chosen) {
+                StoredMessage m = e.message();
+                map.put(m.uid(), uid);
+                records.add(move ? new LogRecord.MessageMoved(src.name, m.uid(), dst.name, uid)
+                        : new LogRecord.MessageAdded(dst.name, uid, dst.uidValidity, e.blob(), m.size(), m.internalDate(),
+                        m.flags(), "", m.from(), m.subject(), m.messageId()));
+                uid++;
+            }
+            long start = writeAndApply(mb, records)[0];
+            indexChange(mb, start, () -> {
+                Map<String, ParsedMessage> parsed = new HashMap<>();
+                for (Entry e : chosen) {
+                    ParsedMessage p = parsed.computeIfAbsent(e.blob(), b -> parseBlob(e));
+                    long newUid = map.get(e.message().uid());
+                    index.add(mb.name, dst.fid, newUid, e.message().size(), e.message().internalDate(), p);
+                    if (move) index.delete(mb.name, src.fid, e.message().uid());
+                }
+            });
+            for (long u : map.values()) events.add(added(dst.messages.get(u).message()));
+            if (move) for (long u : map.keySet()) events.add(new MailboxEvent.Expunged(mb.name, src.name, u, clock.instant()));
+        } finally {
+            mb.lock.unlock();
+        }
+        events.forEach(this::publish);
+        return map;
+    }
+
+    @Override
+    public List<StoredMessage> storeFlags(String mailbox, String folder, UidSet uids, FlagOp op, Set<String> flags)
+            throws MailboxException {
+        requireWritable();
+        Mailbox mb = mailbox(mailbox);
+        Set<String> given = cleanFlags(flags);
+        List<StoredMessage> changed = new ArrayList<>();
+        mb.lock.lock();
+        try {
+            checkBroken(mb);
+            Folder f = folder(mb, folder);
+            List<LogRecord> records = new ArrayList<>();
+            for (Entry e : select(f, uids)) {
+                Map<String, String> now = new LinkedHashMap<>();
+                for (String x : e.message().flags()) now.put(Flags.key(x), x);
+                Map<String, String> next = new LinkedHashMap<>(op == FlagOp.REPLACE ? Map.of() : now);
+                for (String x : given) {
+                    if (op == FlagOp.REMOVE) next.remove(Flags.key(x)); else next.putIfAbsent(Flags.key(x), x);
+                }
+                if (!next.keySet().equals(now.keySet())) {
+                    records.add(new LogRecord.FlagsSet(f.name, e.message().uid(), new java.util.LinkedHashSet<>(next.values())));
+                }
+            }
+            writeAndApply(mb, records);
+            for (LogRecord r : records) changed.add(f.messages.get(((LogRecord.FlagsSet) r).uid()).message());
+        } finally {
+            mb.lock.unlock();
+        }
+        for (StoredMessage m : changed) {
+            publish(new MailboxEvent.FlagsChanged(m.mailbox(), m.folder(), m.uid(), m.flags(), clock.instant()));
+        }
+        return changed;
+    }
+
+    @Override
+    public List<Long> expunge(String mailbox, String folder, UidSet uids) throws MailboxException {
+        requireWritable();
+        Mailbox mb = mailbox(mailbox);
+        List<Long> gone = new ArrayList<>();
+        String name;
+        mb.lock.lock();
+        try {
+            checkBroken(mb);
+            Folder f = folder(mb, folder);
+            name = f.name;
+            List<LogRecord> records = new ArrayList<>();
+            for (Entry e : uids == null ? List.copyOf(f.messages.values()) : select(f, uids)) {
+                if (!e.message().hasFlag(Flags.DELETED)) continue;
+                records.add(new LogRecord.Expunged(f.name, e.message().uid()));
+                gone.add(e.message().uid());
+            }
+            if (records.isEmpty()) return gone;
+            long start = writeAndApply(mb, records)[0];
+            indexChange(mb, start, () -> {
+                for (long u : gone) index.delete(mb.name, f.fid, u);
+            });
+        } finally {
+            mb.lock.unlock();
+        }
+        for (long u : gone) publish(new MailboxEvent.Expunged(mb.name, name, u, clock.instant()));
+        return gone;
+    }
+
+    /** Flags as stored: system flags in canonical spelling, \Recent dropped, invalid ones refused. */
+    private static Set<String> cleanFlags(Set<String> flags) throws MailboxException {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String f : flags) {
+            if (f.equalsIgnoreCase(Flags.RECENT)) continue;
+            if (f.equalsIgnoreCase("\\Junk")) f = Flags.JUNK; // spelled like a system flag by earlier Herald versions
+            if (!Flags.isValid(f)) throw new MailboxException(Reason.NOT_ALLOWED, "not a valid flag: " + f, false);
+            String c = Flags.canonical(f);
+            out.putIfAbsent(Flags.key(c), c);
+        }
+        return new java.util.LinkedHashSet<>(out.values());
+    }
+
+    // ---------------------------------------------------------------- search
+
+    @Override
+    public List<Long> search(String mailbox, String folder, SearchCriteria criteria) throws MailboxException {
+        refresh();
+        Mailbox mb = mailbox(mailbox);
+        Folder f = folder(mb, folder);
+        TreeMap<Long, StoredMessage> snapshot = new TreeMap<>();
+        for (Entry e : f.messages.values()) snapshot.put(e.message().uid(), e.message());
+        try {
+            Set<Long> hits = eval(criteria, mb, f, snapshot);
+            return new ArrayList<>(new TreeSet<>(hits));
+        } catch (IOException e) {
+            throw new MailboxException(Reason.STORAGE, "search failed: " + e.getMessage(), true, e);
+        }
+    }
+
+    private Set<Long> eval(SearchCriteria c, Mailbox mb, Folder f, TreeMap<Long, StoredMessage> all) throws IOException {
+        if (c instanceof SearchCriteria.All) return all.keySet();
+        if (c instanceof SearchCriteria.And and) {
+            Set<Long> out = null;
+            // in-memory keys first: they are cheap and narrow the set
+            List<SearchCriteria> parts = new ArrayList<>(and.all());
+            parts.sort(Comparator.comparing(LuceneMailboxStore::needsIndex));
+            for (SearchCriteria p : parts) {
+                Set<Long> r = eval(p, mb, f, all);
+                if (out == null) out = new HashSet<>(r); else out.retainAll(r);
+                if (out.isEmpty()) break;
+            }
+            return out == null ? all.keySet() : out;
+        }
+        if (c instanceof SearchCriteria.Or or) {
+            Set<Long> out = new HashSet<>();
+            for (SearchCriteria p : or.any()) out.addAll(eval(p, mb, f, all));
+            return out;
+        }
+        if (c instanceof SearchCriteria.Not not) {
+            Set<Long> out = new HashSet<>(all.keySet());
+            out.removeAll(eval(not.criterion(), mb, f, all));
+            return out;
+        }
+        if (needsIndex(c)) {
+            org.apache.lucene.search.Query q;
+            if (c instanceof SearchCriteria.Header h) q = index.headerQuery(h.name(), h.value());
+            else if (c instanceof SearchCriteria.Body b) q = index.bodyQuery(b.text());
+            else if (c instanceof SearchCriteria.Text t) q = index.textQuery(t.text());
+            else if (c instanceof SearchCriteria.SentDate d) q = index.sentDateQuery(d.op(), d.date());
+            else throw new IllegalStateException(c.toString());
+            Set<Long> r = index.uids(mb.name, f.fid, q);
+            r.retainAll(all.keySet()); // a document of a message expunged meanwhile
+            return r;
+        }
+        Set<Long> out = new HashSet<>();
+        for (StoredMessage m : all.values()) if (matches(c, m)) out.add(m.uid());
+        return out;
+    }
+
+    private static boolean needsIndex(SearchCriteria c) {
+        return c instanceof SearchCriteria.Header || c instanceof SearchCriteria.Body || c instanceof SearchCriteria.Text
+                || c instanceof SearchCriteria.SentDate;
+    }
+
+    private static boolean matches(SearchCriteria c, StoredMessage m) {
+        if (c instanceof SearchCriteria.InternalDate d) {
+            LocalDate day = m.internalDate().atOffset(ZoneOffset.UTC).toLocalDate();
+            return switch (d.op()) {
+                case BEFORE -> day.isBefore(d.date());
+                case ON -> day.isEqual(d.date());
+                case SINCE -> !day.isBefore(d.date());
+            };
+        }
+        if (c instanceof SearchCriteria.Larger l) return m.size() > l.size();
+        if (c instanceof SearchCriteria.Smaller s) return m.size() < s.size();
+        if (c instanceof SearchCriteria.Flag fl) return m.hasFlag(fl.flag()) == fl.set();
+        if (c instanceof SearchCriteria.Recent r) return !r.recent(); // \Recent is not kept: RECENT none, OLD all
+        if (c instanceof SearchCriteria.Uid u) return u.uids().contains(m.uid());
+        if (c instanceof SearchCriteria.ModSeq ms) return m.modSeq() >= ms.modSeq();
+        throw new IllegalArgumentException("unknown search criterion " + c);
+    }
+
     /**
      * Full-text search (Lucene query syntax, words ANDed) over subject, body text, From and attachment names of one
      * mailbox, in one folder or in all when {@code folder} is null. Results in folder and UID order.
@@ -398,37 +991,83 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
     public List<StoredMessage> search(String mailbox, String folder, String query) throws MailboxException {
         refresh();
         Mailbox mb = mailbox(mailbox);
-        if (folder != null) folder(mb, folder);
+        Folder only = folder == null ? null : folder(mb, folder);
         List<MessageIndex.Hit> hits;
         try {
-            hits = index.search(mailbox, folder, query);
+            hits = index.search(mailbox, only == null ? null : only.fid, query);
         } catch (IOException e) {
-            throw new MailboxException("search failed: " + e.getMessage(), true, e);
+            throw new MailboxException(Reason.STORAGE, "search failed: " + e.getMessage(), true, e);
         }
         List<StoredMessage> out = new ArrayList<>(hits.size());
         for (MessageIndex.Hit h : hits) {
-            Folder f = mb.folders.get(h.folder());
+            Folder f = mb.byFid.get(h.fid());
             Entry e = f == null ? null : f.messages.get(h.uid());
             if (e != null) out.add(e.message());
         }
+        out.sort(Comparator.comparing(StoredMessage::folder).thenComparingLong(StoredMessage::uid));
         return out;
+    }
+
+    // ---------------------------------------------------------------- blob garbage collection
+
+    /**
+     * Removes message files that no message in any folder of any mailbox refers to (all their copies expunged or
+     * their folders deleted). Safe beside deliveries: it waits for those in progress and holds new ones back while
+     * it collects, and reads each mailbox under its lock. Returns the number of files removed.
+     */
+    public int collectGarbage() throws MailboxException {
+        requireWritable();
+        try {
+            return collectGarbageNow();
+        } catch (IOException e) {
+            throw new MailboxException(Reason.STORAGE, "blob garbage collection failed: " + e.getMessage(), true, e);
+        }
+    }
+
+    private int collectGarbageNow() throws IOException {
+        blobLock.writeLock().lock();
+        try {
+            Set<String> live = new HashSet<>();
+            for (Mailbox mb : mailboxes.values()) {
+                mb.lock.lock();
+                try {
+                    for (Folder f : mb.folders.values()) for (Entry e : f.messages.values()) live.add(e.blob());
+                } finally {
+                    mb.lock.unlock();
+                }
+            }
+            int removed = blobs.removeExcept(live);
+            if (removed > 0) log.info("removed {} message files no folder refers to", removed);
+            return removed;
+        } finally {
+            blobLock.writeLock().unlock();
+        }
     }
 
     // ---------------------------------------------------------------- index
 
-    private void indexOne(Mailbox mb, Entry e, ParsedMessage parsed) {
+    private interface IndexOp {
+        void run() throws IOException;
+    }
+
+    /** Runs index updates for records starting at {@code start}; on failure the next open reconciles this mailbox. */
+    private void indexChange(Mailbox mb, long start, IndexOp op) {
+        mb.unindexed.add(start);
         indexLock.readLock().lock();
         try {
-            StoredMessage m = e.message();
-            index.add(mb.name, m.folder(), m.uid(), m.size(), m.internalDate(), parsed);
-            mb.unindexed.remove(e.recordStart());
+            op.run();
+            mb.unindexed.remove(start);
             dirty.set(true);
         } catch (IOException | RuntimeException ex) {
-            // stays in 'unindexed': the commit data will not pass it, so the next open indexes it again
-            log.warn("indexing {} {} uid {} failed: {}", mb.name, e.message().folder(), e.message().uid(), ex.toString());
+            log.warn("updating the index of {} failed (it is reconciled on the next open): {}", mb.name, ex.toString());
         } finally {
             indexLock.readLock().unlock();
         }
+    }
+
+    private void indexOne(Mailbox mb, Folder f, Entry e, ParsedMessage parsed) {
+        StoredMessage m = e.message();
+        indexChange(mb, e.recordStart(), () -> index.add(mb.name, f.fid, m.uid(), m.size(), m.internalDate(), parsed));
     }
 
     private ParsedMessage parseBlob(Entry e) {
@@ -438,18 +1077,26 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
             log.warn("message file {} of {} {} uid {} cannot be read: {}; indexing its summary only", e.blob(),
                     e.message().mailbox(), e.message().folder(), e.message().uid(), ex.toString());
             StoredMessage m = e.message();
-            return new ParsedMessage(m.from(), "", "", m.subject(), m.messageId(), null, "", List.of());
+            return ParsedMessage.summary(m.from(), m.subject(), m.messageId());
         }
     }
 
-    /** On open: index the log records after the last commit's position (or everything when the index is new). */
+    /**
+     * On open: a mailbox whose log grew after the last index commit is reconciled (documents of messages no longer
+     * live removed, missing ones added); an index of another layout, or ahead of a log, is rebuilt.
+     */
     private void catchUpIndex() throws IOException {
         if (index.fresh()) {
             reindexAll();
             return;
         }
         Map<String, String> data = index.committedData();
-        List<Map.Entry<Mailbox, Entry>> todo = new ArrayList<>();
+        if (!MessageIndex.FORMAT.equals(data.get(MessageIndex.FORMAT_KEY))) {
+            log.info("mailbox index has an older layout; rebuilding it");
+            reindexAll();
+            return;
+        }
+        int changed = 0;
         for (Mailbox mb : mailboxes.values()) {
             long from = Long.parseLong(data.getOrDefault(COMMIT_KEY_PREFIX + mb.name, "0"));
             if (from > mb.log.end()) {
@@ -457,18 +1104,33 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                 reindexAll();
                 return;
             }
-            for (Folder f : mb.folders.values()) {
-                for (Entry e : f.messages.values()) {
-                    if (e.recordStart() >= from) todo.add(Map.entry(mb, e));
-                }
+            if (from < mb.log.end()) changed += reconcile(mb);
+        }
+        if (changed > 0) log.info("index caught up with the logs: {} documents added or removed", changed);
+        commit();
+    }
+
+    private int reconcile(Mailbox mb) throws IOException {
+        Set<String> indexed = new HashSet<>();
+        int n = 0;
+        for (MessageIndex.Hit h : index.hits(mb.name, null, new org.apache.lucene.search.MatchAllDocsQuery())) {
+            Folder f = mb.byFid.get(h.fid());
+            if (f == null || !f.messages.containsKey(h.uid())) {
+                index.delete(mb.name, h.fid(), h.uid());
+                n++;
+            } else {
+                indexed.add(h.fid() + '/' + h.uid());
             }
         }
-        if (!todo.isEmpty()) log.info("indexing {} messages delivered after the last index commit", todo.size());
-        for (Map.Entry<Mailbox, Entry> t : todo) {
-            StoredMessage m = t.getValue().message();
-            index.add(t.getKey().name, m.folder(), m.uid(), m.size(), m.internalDate(), parseBlob(t.getValue()));
+        for (Folder f : mb.folders.values()) {
+            for (Entry e : f.messages.values()) {
+                if (indexed.contains(f.fid + '/' + e.message().uid())) continue;
+                StoredMessage m = e.message();
+                index.add(mb.name, f.fid, m.uid(), m.size(), m.internalDate(), parseBlob(e));
+                n++;
+            }
         }
-        commit();
+        return n;
     }
 
     /** Throws the index away and rebuilds it from the logs and message files. Deliveries may continue meanwhile. */
@@ -477,7 +1139,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         try {
             reindexAll();
         } catch (IOException e) {
-            throw new MailboxException("reindexing failed: " + e.getMessage(), true, e);
+            throw new MailboxException(Reason.STORAGE, "reindexing failed: " + e.getMessage(), true, e);
         }
     }
 
@@ -490,7 +1152,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                 for (Folder f : mb.folders.values()) {
                     for (Entry e : f.messages.values()) {
                         StoredMessage m = e.message();
-                        index.add(mb.name, m.folder(), m.uid(), m.size(), m.internalDate(), parseBlob(e));
+                        index.add(mb.name, f.fid, m.uid(), m.size(), m.internalDate(), parseBlob(e));
                         n++;
                     }
                 }
@@ -502,12 +1164,18 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         commit();
     }
 
+    /** Index documents of a mailbox (what the near-real-time reader sees); for checks and tests. */
+    int indexedCount(String mailbox) throws IOException {
+        return index.count(mailbox);
+    }
+
     /** Commits the index, recording for each mailbox how far its log is indexed. */
     public void commit() throws IOException {
         if (readOnly) return;
         synchronized (commitLock) {
             dirty.set(false);
             Map<String, String> data = new HashMap<>();
+            data.put(MessageIndex.FORMAT_KEY, MessageIndex.FORMAT);
             for (Mailbox mb : mailboxes.values()) {
                 mb.lock.lock();
                 try {
@@ -535,31 +1203,42 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
 
     private Mailbox mailbox(String name) throws MailboxException {
         Mailbox mb = mailboxes.get(name);
-        if (mb == null) throw new MailboxException("no such mailbox: " + name, false);
+        if (mb == null) throw new MailboxException(Reason.NO_SUCH_MAILBOX, "no such mailbox: " + name, false);
         return mb;
     }
 
     private static Folder folder(Mailbox mb, String name) throws MailboxException {
-        Folder f = mb.folders.get(name);
-        if (f == null) throw new MailboxException("no such folder in " + mb.name + ": " + name, false);
+        Folder f = name == null ? null : mb.folders.get(Folders.normalize(name));
+        if (f == null) throw new MailboxException(Reason.NO_SUCH_FOLDER, "no such folder in " + mb.name + ": " + name, false);
         return f;
     }
 
+    /** A valid folder name, INBOX normalized: levels separated by '/', none empty, no control or wildcard characters. */
+    static String folderName(String name) throws MailboxException {
+        String n = Folders.normalize(name);
+        boolean ok = n != null && !n.isEmpty() && n.length() <= 1000 && n.charAt(0) != Folders.SEPARATOR
+                && n.charAt(n.length() - 1) != Folders.SEPARATOR && !n.contains("//")
+                && n.chars().noneMatch(c -> c < 0x20 || c == 0x7f || c == '*' || c == '%');
+        if (!ok) throw new MailboxException(Reason.NOT_ALLOWED, "not a valid folder name: " + name, false);
+        return n;
+    }
+
     private void requireWritable() throws MailboxException {
-        if (readOnly) throw new MailboxException("the mailbox store is open read-only", false);
-        if (closed.get()) throw new MailboxException("the mailbox store is closed", true);
+        if (readOnly) throw new MailboxException(Reason.READ_ONLY, "the mailbox store is open read-only", false);
+        if (closed.get()) throw new MailboxException(Reason.READ_ONLY, "the mailbox store is closed", true);
     }
 
     private static void checkBroken(Mailbox mb) throws MailboxException {
         IOException e = mb.broken;
         if (e != null) {
-            throw new MailboxException("mailbox " + mb.name + " cannot be written until the store is reopened: " + e.getMessage(), true, e);
+            throw new MailboxException(Reason.STORAGE, "mailbox " + mb.name + " cannot be written until the store is reopened: "
+                    + e.getMessage(), true, e);
         }
     }
 
     private static void validateName(String mailbox) throws MailboxException {
         if (mailbox == null || mailbox.isBlank() || mailbox.length() > 512 || mailbox.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            throw new MailboxException("not a valid mailbox name: " + mailbox, false);
+            throw new MailboxException(Reason.NOT_ALLOWED, "not a valid mailbox name: " + mailbox, false);
         }
     }
 

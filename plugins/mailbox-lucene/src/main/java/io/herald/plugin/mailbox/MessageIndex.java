@@ -1,6 +1,7 @@
 package io.herald.plugin.mailbox;
 
 import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.CharArraySet;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
@@ -51,16 +52,24 @@ final class MessageIndex implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MessageIndex.class);
 
-    static final String F_ID = "id", F_MAILBOX = "mailbox", F_FOLDER = "folder", F_UID = "uid", F_FROM = "from",
-            F_TO = "to", F_CC = "cc", F_SUBJECT = "subject", F_MESSAGE_ID = "message-id", F_DATE = "date",
-            F_INTERNAL_DATE = "internal-date", F_SIZE = "size", F_BODY = "body", F_ATTACHMENT = "attachment";
+    static final String F_ID = "id", F_MAILBOX = "mailbox", F_FID = "fid", F_UID = "uid", F_FROM = "from",
+            F_TO = "to", F_CC = "cc", F_BCC = "bcc", F_SUBJECT = "subject", F_MESSAGE_ID = "message-id", F_DATE = "date",
+            F_INTERNAL_DATE = "internal-date", F_SIZE = "size", F_BODY = "body", F_ATTACHMENT = "attachment",
+            F_HEADERS = "headers", F_HEADER_NAMES = "header-names";
+    /** Prefix of the analyzed field of any other header ({@code h.x-mailer}); {@code kw.} of the normalized whole value. */
+    static final String HEADER_PREFIX = "h.", KEYWORD_PREFIX = "kw.";
+    /** The headers that have their own analyzed field and a normalized keyword field for substring matching. */
+    static final Set<String> ADDRESS_HEADERS = Set.of(F_FROM, F_TO, F_CC, F_BCC, F_SUBJECT);
+    /** Commit data key of the index layout; an index without it (or another value) is rebuilt. */
+    static final String FORMAT_KEY = "format", FORMAT = "2";
+    private static final int MAX_KEYWORD = 1000;
 
-    /** One search hit: the folder and UID of a message. */
-    record Hit(String folder, long uid) { }
+    /** One indexed message: its folder id and UID. */
+    record Hit(String fid, long uid) { }
 
     private final Path dir;
     private final boolean readOnly;
-    private final Analyzer analyzer = new StandardAnalyzer();
+    private final Analyzer analyzer = new StandardAnalyzer(CharArraySet.EMPTY_SET); // stop words would make "the" unfindable
     private Directory directory;
     private IndexWriter writer;
     private SearcherManager searchers;
@@ -112,34 +121,78 @@ final class MessageIndex implements AutoCloseable {
         return data;
     }
 
-    void add(String mailbox, String folder, long uid, long size, Instant internalDate, ParsedMessage p) throws IOException {
+    void add(String mailbox, String fid, long uid, long size, Instant internalDate, ParsedMessage p) throws IOException {
         Document d = new Document();
-        String id = id(mailbox, folder, uid);
+        String id = id(mailbox, fid, uid);
         d.add(new StringField(F_ID, id, Field.Store.NO));
         d.add(new StringField(F_MAILBOX, mailbox, Field.Store.NO));
-        d.add(new StringField(F_FOLDER, folder, Field.Store.YES));
+        d.add(new StringField(F_FID, fid, Field.Store.YES));
         d.add(new LongPoint(F_UID, uid));
         d.add(new StoredField(F_UID, uid));
         d.add(new NumericDocValuesField(F_UID, uid));
         d.add(new LongPoint(F_SIZE, size));
         d.add(new LongPoint(F_INTERNAL_DATE, internalDate.toEpochMilli()));
         if (p.date() != null) d.add(new LongPoint(F_DATE, p.date().toEpochMilli()));
-        text(d, F_FROM, p.from());
-        text(d, F_TO, p.to());
-        text(d, F_CC, p.cc());
-        text(d, F_SUBJECT, p.subject());
+        header(d, F_FROM, p.from());
+        header(d, F_TO, p.to());
+        header(d, F_CC, p.cc());
+        header(d, F_BCC, p.bcc());
+        header(d, F_SUBJECT, p.subject());
         text(d, F_BODY, p.body());
         if (!p.messageId().isEmpty()) d.add(new StringField(F_MESSAGE_ID, p.messageId(), Field.Store.NO));
         for (String a : p.attachmentNames()) text(d, F_ATTACHMENT, a);
+        Set<String> names = new java.util.HashSet<>();
+        for (Map.Entry<String, String> h : p.headers()) {
+            String name = h.getKey();
+            if (!validFieldName(name)) continue;
+            if (names.add(name)) d.add(new StringField(F_HEADER_NAMES, name, Field.Store.NO));
+            text(d, F_HEADERS, h.getValue());
+            if (!ADDRESS_HEADERS.contains(name)) text(d, HEADER_PREFIX + name, h.getValue());
+        }
+        for (String n : ADDRESS_HEADERS) { // a message parsed from the summary only still has these
+            if (!names.contains(n) && d.getField(n) != null) d.add(new StringField(F_HEADER_NAMES, n, Field.Store.NO));
+        }
         writer.updateDocument(new Term(F_ID, id), d);
+    }
+
+    private static void header(Document d, String field, String value) {
+        if (value == null || value.isEmpty()) return;
+        text(d, field, value);
+        d.add(new StringField(KEYWORD_PREFIX + field, normalize(value), Field.Store.NO));
+    }
+
+    /** The form a header value is compared in for substring matching: lower case, white space collapsed, capped. */
+    static String normalize(String value) {
+        String v = value.toLowerCase(java.util.Locale.ROOT).replaceAll("\\s+", " ").strip();
+        return v.length() <= MAX_KEYWORD ? v : v.substring(0, MAX_KEYWORD);
+    }
+
+    static boolean validFieldName(String name) {
+        if (name.isEmpty() || name.length() > 64) return false;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')) return false;
+        }
+        return true;
+    }
+
+    void delete(String mailbox, String fid, long uid) throws IOException {
+        writer.deleteDocuments(new Term(F_ID, id(mailbox, fid, uid)));
+    }
+
+    /** Deletes every document of a folder. */
+    void deleteFolder(String mailbox, String fid) throws IOException {
+        writer.deleteDocuments(new BooleanQuery.Builder()
+                .add(new TermQuery(new Term(F_MAILBOX, mailbox)), BooleanClause.Occur.FILTER)
+                .add(new TermQuery(new Term(F_FID, fid)), BooleanClause.Occur.FILTER).build());
     }
 
     private static void text(Document d, String field, String value) {
         if (value != null && !value.isEmpty()) d.add(new TextField(field, value, Field.Store.NO));
     }
 
-    static String id(String mailbox, String folder, long uid) {
-        return mailbox + '\u0000' + folder + '\u0000' + uid;
+    static String id(String mailbox, String fid, long uid) {
+        return mailbox + '\u0000' + fid + '\u0000' + uid;
     }
 
     void deleteAll() throws IOException {
@@ -151,13 +204,17 @@ final class MessageIndex implements AutoCloseable {
         writer.commit();
     }
 
-    /** Full-text search over subject, body, from and attachment names of one mailbox (one folder, or all when null). */
-    List<Hit> search(String mailbox, String folder, String query) throws IOException {
-        Query text = parse(query);
+    /** Full-text search (Lucene syntax) over subject, body, from and attachment names of one mailbox (one folder id, or all). */
+    List<Hit> search(String mailbox, String fid, String query) throws IOException {
+        return hits(mailbox, fid, parse(query));
+    }
+
+    /** The documents of a mailbox (one folder id, or all when null) matching a query. */
+    List<Hit> hits(String mailbox, String fid, Query query) throws IOException {
         BooleanQuery.Builder b = new BooleanQuery.Builder()
-                .add(text, BooleanClause.Occur.MUST)
+                .add(query, BooleanClause.Occur.MUST)
                 .add(new TermQuery(new Term(F_MAILBOX, mailbox)), BooleanClause.Occur.FILTER);
-        if (folder != null) b.add(new TermQuery(new Term(F_FOLDER, folder)), BooleanClause.Occur.FILTER);
+        if (fid != null) b.add(new TermQuery(new Term(F_FID, fid)), BooleanClause.Occur.FILTER);
         Query q = b.build();
         if (readOnly) {
             DirectoryReader r = readOnlyReader();
@@ -171,6 +228,164 @@ final class MessageIndex implements AutoCloseable {
         } finally {
             searchers.release(s);
         }
+    }
+
+    /** The UIDs in one folder matching a query, collected from doc values (no stored fields read). */
+    java.util.Set<Long> uids(String mailbox, String fid, Query query) throws IOException {
+        Query q = new BooleanQuery.Builder()
+                .add(query, BooleanClause.Occur.MUST)
+                .add(new TermQuery(new Term(F_MAILBOX, mailbox)), BooleanClause.Occur.FILTER)
+                .add(new TermQuery(new Term(F_FID, fid)), BooleanClause.Occur.FILTER).build();
+        IndexSearcher s;
+        if (readOnly) {
+            DirectoryReader r = readOnlyReader();
+            if (r == null) return java.util.Set.of();
+            s = new IndexSearcher(r);
+            return collectUids(s, q);
+        }
+        searchers.maybeRefreshBlocking();
+        s = searchers.acquire();
+        try {
+            return collectUids(s, q);
+        } finally {
+            searchers.release(s);
+        }
+    }
+
+    /** Documents of one mailbox (live index view), for tests and the consistency check. */
+    int count(String mailbox) throws IOException {
+        if (readOnly) {
+            DirectoryReader r = readOnlyReader();
+            return r == null ? 0 : new IndexSearcher(r).count(new TermQuery(new Term(F_MAILBOX, mailbox)));
+        }
+        searchers.maybeRefreshBlocking();
+        IndexSearcher s = searchers.acquire();
+        try {
+            return s.count(new TermQuery(new Term(F_MAILBOX, mailbox)));
+        } finally {
+            searchers.release(s);
+        }
+    }
+
+    private static java.util.Set<Long> collectUids(IndexSearcher s, Query q) throws IOException {
+        java.util.Set<Long> out = new java.util.HashSet<>();
+        s.search(q, new org.apache.lucene.search.SimpleCollector() {
+            org.apache.lucene.index.NumericDocValues uids;
+
+            @Override
+            protected void doSetNextReader(org.apache.lucene.index.LeafReaderContext context) throws IOException {
+                uids = org.apache.lucene.index.DocValues.getNumeric(context.reader(), F_UID);
+            }
+
+            @Override
+            public void collect(int doc) throws IOException {
+                if (uids.advanceExact(doc)) out.add(uids.longValue());
+            }
+
+            @Override
+            public org.apache.lucene.search.ScoreMode scoreMode() {
+                return org.apache.lucene.search.ScoreMode.COMPLETE_NO_SCORES;
+            }
+        });
+        return out;
+    }
+
+    // ---------------------------------------------------------------- query building (SearchCriteria leaves)
+
+    /**
+     * A header field contains a value: analyzed words (phrase, or every word with the last one as prefix), or for the
+     * address and subject headers the normalized whole value containing the value as a substring. An empty value
+     * asks whether the field exists.
+     */
+    Query headerQuery(String name, String value) {
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        if (value.isEmpty()) return new TermQuery(new Term(F_HEADER_NAMES, n));
+        if (ADDRESS_HEADERS.contains(n)) {
+            String needle = normalize(value);
+            return new BooleanQuery.Builder()
+                    .add(words(n, value), BooleanClause.Occur.SHOULD)
+                    .add(new org.apache.lucene.search.WildcardQuery(new Term(KEYWORD_PREFIX + n, "*" + escapeWildcard(needle) + "*")),
+                            BooleanClause.Occur.SHOULD)
+                    .build();
+        }
+        if (n.equals(F_MESSAGE_ID)) {
+            return new BooleanQuery.Builder()
+                    .add(words(HEADER_PREFIX + n, value), BooleanClause.Occur.SHOULD)
+                    .add(new TermQuery(new Term(F_MESSAGE_ID, value.strip())), BooleanClause.Occur.SHOULD).build();
+        }
+        if (!validFieldName(n)) return new org.apache.lucene.search.MatchNoDocsQuery();
+        return words(HEADER_PREFIX + n, value);
+    }
+
+    Query bodyQuery(String text) {
+        return anyField(text, F_BODY, F_ATTACHMENT);
+    }
+
+    Query textQuery(String text) {
+        return anyField(text, F_HEADERS, F_BODY, F_ATTACHMENT);
+    }
+
+    /** SENTBEFORE / SENTON / SENTSINCE: the Date header against a UTC day. */
+    Query sentDateQuery(io.herald.api.mailbox.SearchCriteria.DateOp op, java.time.LocalDate day) {
+        long start = day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+        long next = day.plusDays(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+        return switch (op) {
+            case BEFORE -> LongPoint.newRangeQuery(F_DATE, Long.MIN_VALUE, start - 1);
+            case ON -> LongPoint.newRangeQuery(F_DATE, start, next - 1);
+            case SINCE -> LongPoint.newRangeQuery(F_DATE, start, Long.MAX_VALUE);
+        };
+    }
+
+    private Query anyField(String text, String... fields) {
+        BooleanQuery.Builder b = new BooleanQuery.Builder();
+        for (String f : fields) b.add(words(f, text), BooleanClause.Occur.SHOULD);
+        return b.build();
+    }
+
+    /**
+     * Words of {@code text} in an analyzed field: the exact phrase, or every word with the last as a prefix (so a
+     * word typed in part still matches). No words at all (only punctuation) matches nothing.
+     */
+    Query words(String field, String text) {
+        List<String> tokens = tokens(field, text);
+        if (tokens.isEmpty()) return new org.apache.lucene.search.MatchNoDocsQuery();
+        String last = tokens.get(tokens.size() - 1);
+        if (tokens.size() == 1) {
+            return new BooleanQuery.Builder()
+                    .add(new TermQuery(new Term(field, last)), BooleanClause.Occur.SHOULD)
+                    .add(new org.apache.lucene.search.PrefixQuery(new Term(field, last)), BooleanClause.Occur.SHOULD).build();
+        }
+        org.apache.lucene.search.PhraseQuery.Builder phrase = new org.apache.lucene.search.PhraseQuery.Builder();
+        for (String t : tokens) phrase.add(new Term(field, t));
+        BooleanQuery.Builder all = new BooleanQuery.Builder();
+        for (int i = 0; i < tokens.size() - 1; i++) all.add(new TermQuery(new Term(field, tokens.get(i))), BooleanClause.Occur.FILTER);
+        all.add(new org.apache.lucene.search.PrefixQuery(new Term(field, last)), BooleanClause.Occur.FILTER);
+        return new BooleanQuery.Builder()
+                .add(phrase.build(), BooleanClause.Occur.SHOULD)
+                .add(all.build(), BooleanClause.Occur.SHOULD).build();
+    }
+
+    private List<String> tokens(String field, String text) {
+        List<String> out = new ArrayList<>();
+        try (org.apache.lucene.analysis.TokenStream ts = analyzer.tokenStream(field, text)) {
+            org.apache.lucene.analysis.tokenattributes.CharTermAttribute term =
+                    ts.addAttribute(org.apache.lucene.analysis.tokenattributes.CharTermAttribute.class);
+            ts.reset();
+            while (ts.incrementToken()) out.add(term.toString());
+            ts.end();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // string readers do not fail
+        }
+        return out;
+    }
+
+    private static String escapeWildcard(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            if (c == '*' || c == '?' || c == '\\') sb.append('\\');
+            sb.append(c);
+        }
+        return sb.toString();
     }
 
     private Query parse(String query) {
@@ -195,10 +410,10 @@ final class MessageIndex implements AutoCloseable {
         StoredFields fields = s.storedFields();
         List<Hit> hits = new ArrayList<>(docs.length);
         for (ScoreDoc sd : docs) {
-            Document d = fields.document(sd.doc, Set.of(F_FOLDER, F_UID));
-            hits.add(new Hit(d.get(F_FOLDER), d.getField(F_UID).numericValue().longValue()));
+            Document d = fields.document(sd.doc, Set.of(F_FID, F_UID));
+            hits.add(new Hit(d.get(F_FID), d.getField(F_UID).numericValue().longValue()));
         }
-        hits.sort(Comparator.comparing(Hit::folder).thenComparingLong(Hit::uid));
+        hits.sort(Comparator.comparing(Hit::fid).thenComparingLong(Hit::uid));
         return hits;
     }
 

@@ -41,6 +41,9 @@ final class MessageParser {
     private static final Pattern COMMENT = Pattern.compile("(?s)<!--.*?-->");
     private static final Pattern ENTITY = Pattern.compile("&(#\\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);");
 
+    /** Header fields kept per message for HEADER searches, and characters per value. */
+    static final int MAX_HEADERS = 100, MAX_HEADER_VALUE = 2000;
+
     private final int maxText;
     private final int maxDepth;
 
@@ -49,7 +52,13 @@ final class MessageParser {
         this.maxDepth = maxDepth;
     }
 
-    ParsedMessage parse(InputStream in) {
+    ParsedMessage parse(InputStream raw) {
+        InputStream in;
+        try {
+            in = skipMboxFromLine(raw);
+        } catch (IOException e) {
+            in = raw;
+        }
         Handler h = new Handler();
         MimeConfig config = new MimeConfig.Builder()
                 .setStrictParsing(false)
@@ -68,11 +77,13 @@ final class MessageParser {
         } catch (Exception | StackOverflowError e) {
             // lenient: keep what was read so far
         }
-        return new ParsedMessage(h.from, h.to, h.cc, h.subject, h.messageId, h.date, h.body.toString(), List.copyOf(h.attachments));
+        return new ParsedMessage(h.from, h.to, h.cc, h.bcc, h.subject, h.messageId, h.date, h.body.toString(),
+                List.copyOf(h.attachments), List.copyOf(h.headers));
     }
 
     private final class Handler extends AbstractContentHandler {
-        String from = "", to = "", cc = "", subject = "", messageId = "";
+        String from = "", to = "", cc = "", bcc = "", subject = "", messageId = "";
+        final List<java.util.Map.Entry<String, String>> headers = new ArrayList<>();
         Instant date;
         final StringBuilder body = new StringBuilder();
         final List<String> attachments = new ArrayList<>();
@@ -93,10 +104,15 @@ final class MessageParser {
             } catch (RuntimeException e) {
                 return;
             }
-            switch (field.getName().toLowerCase(Locale.ROOT)) {
+            String lname = field.getName().toLowerCase(Locale.ROOT);
+            if (headers.size() < MAX_HEADERS) {
+                headers.add(java.util.Map.entry(lname, value.length() <= MAX_HEADER_VALUE ? value : value.substring(0, MAX_HEADER_VALUE)));
+            }
+            switch (lname) {
                 case "from" -> from = value;
                 case "to" -> to = to.isEmpty() ? value : to + ", " + value;
                 case "cc" -> cc = cc.isEmpty() ? value : cc + ", " + value;
+                case "bcc" -> bcc = bcc.isEmpty() ? value : bcc + ", " + value;
                 case "subject" -> subject = value;
                 case "message-id" -> messageId = value;
                 case "date" -> date = parseDate(value);
@@ -127,6 +143,23 @@ final class MessageParser {
             if (body.length() > 0) body.append('\n');
             body.append(text, 0, Math.min(text.length(), Math.max(0, maxText - body.length())));
         }
+    }
+
+    /**
+     * Messages saved from mbox files start with a {@code From sender date} line; it is no header field, and a parser
+     * that stops at the first malformed header would see no headers at all. Skipped for indexing only.
+     */
+    static InputStream skipMboxFromLine(InputStream raw) throws IOException {
+        java.io.BufferedInputStream in = new java.io.BufferedInputStream(raw, 8192);
+        in.mark(8192);
+        byte[] head = in.readNBytes(5);
+        if (head.length == 5 && new String(head, java.nio.charset.StandardCharsets.ISO_8859_1).equals("From ")) {
+            int c, n = 5;
+            while ((c = in.read()) != -1 && c != '\n' && ++n < 8000) { }
+            if (c == '\n') return in;
+        }
+        in.reset();
+        return in;
     }
 
     private static String read(InputStream is, Charset cs, int maxChars) throws IOException {

@@ -16,10 +16,24 @@ import java.util.Set;
  * @param from        the decoded From header, or empty
  * @param subject     the decoded Subject header, or empty
  * @param messageId   the Message-ID header, or empty
+ * @param modSeq      the message's mod-sequence (RFC 7162): bumped to the folder's new HIGHESTMODSEQ by every change
+ *                    of its flags; 0 from stores that do not keep one
  */
 public record StoredMessage(String mailbox, String folder, long uidValidity, long uid, long size, Instant internalDate,
-                            Set<String> flags, String from, String subject, String messageId) {
+                            Set<String> flags, String from, String subject, String messageId, long modSeq) {
     public StoredMessage {
         flags = Set.copyOf(flags);
+    }
+
+    /** Without a mod-sequence (API 1.0). */
+    public StoredMessage(String mailbox, String folder, long uidValidity, long uid, long size, Instant internalDate,
+                         Set<String> flags, String from, String subject, String messageId) {
+        this(mailbox, folder, uidValidity, uid, size, internalDate, flags, from, subject, messageId, 0);
+    }
+
+    /** Whether a flag is set, compared case-insensitively. */
+    public boolean hasFlag(String flag) {
+        for (String f : flags) if (f.equalsIgnoreCase(flag)) return true;
+        return false;
     }
 }
