@@ -27,6 +27,13 @@ class LauncherTest {
     Path tmp;
 
     @Test
+    void userCommandIsAttachedAndTakesTheHome() {
+        // framework alone has no user database plugin: the command is found and fails with a message (1), not a usage error (2)
+        assertThat(Main.execute("--home", tmp.toString(), "user", "list")).isEqualTo(ExitCodes.FAILURE);
+        assertThat(Main.execute("user", "--help")).isEqualTo(ExitCodes.OK);
+    }
+
+    @Test
     void portOffsetMovesDefaultsAndConfiguredPortsButNotAnyFreePort() throws Exception {
         assertThat(Ports.offsetOverrides(ConfigStore.defaults(), 0)).isEmpty();
         assertThat(Ports.offsetOverrides(ConfigStore.defaults(), 100)).isEqualTo(Map.of("smtp", Map.of("port", "2625"),
