@@ -58,7 +58,7 @@ class CorpusRoundTripTest {
     void start() throws Exception {
         assertThat(CORPUS.resolve("real")).as("the shared corpus (set -Dherald.corpus)").isDirectory();
         server = HeraldServer.builder().home(home)
-                .set("smtp", "port", "0")
+                .set("smtp", "port", "0").set("submission", "port", "0").set("submissions", "port", "0")
                 .set("smtp", "maxLineLength", "0")
                 .discoverPlugins()
                 .start();

@@ -3,7 +3,9 @@ package io.herald.delivery;
 import io.herald.api.mail.Envelope;
 import io.herald.api.mail.MailAddress;
 import io.herald.api.mailbox.Delivery;
+import io.herald.api.mailbox.Flags;
 import io.herald.api.mailbox.Folders;
+import io.herald.spam.SpamStatus;
 import io.herald.api.mailbox.MailboxException;
 import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.mailbox.StoredMessage;
@@ -164,9 +166,13 @@ public final class DeliveryAgent implements AutoCloseable {
         if (route instanceof Route.Local local) {
             Optional<MailboxStore> store = ext.mailboxStore();
             if (store.isEmpty()) return deferred(entry, r, now, "451 4.3.0 no mailbox store is active");
-            Delivery d = new Delivery(local.mailbox(), Folders.INBOX,
+            // The verdict of this hop's spam filters travels with the queue entry (the headers its hooks added);
+            // fields inside the message itself could have been written by anyone upstream and are never read here.
+            String folder = SpamStatus.folderFor(entry.addedHeaders());
+            Set<String> flags = Folders.JUNK.equals(folder) ? Set.of(Flags.JUNK) : Set.of();
+            Delivery d = new Delivery(local.mailbox(), folder,
                     new DeliveryContent(entry.envelope().reversePathText(), entry.addedHeaders(), entry.content()),
-                    deliveryKey(entry, rcpt), entry.arrival(), Set.of());
+                    deliveryKey(entry, rcpt), entry.arrival(), flags);
             try {
                 StoredMessage m = store.get().deliver(d);
                 log.debug("delivered {} to {} (uid {})", entry.id(), local.mailbox(), m.uid());

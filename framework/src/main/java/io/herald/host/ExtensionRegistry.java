@@ -23,6 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class ExtensionRegistry {
 
     private final CopyOnWriteArrayList<Plugin> plugins = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<Plugin> builtIns = new CopyOnWriteArrayList<>();
     private volatile Extensions current = new Extensions(Map.of());
 
     public void add(Plugin plugin) {
@@ -36,8 +37,18 @@ public final class ExtensionRegistry {
         rebuild();
     }
 
+    /** The plugins added by a host (not the core's own contributions). */
     public List<Plugin> plugins() {
         return List.copyOf(plugins);
+    }
+
+    /**
+     * Adds contributions of the core itself (for example the spam filter chain's SMTP hook): part of every
+     * snapshot like a plugin's, but not a plugin, so not in {@link #plugins()} and never withdrawn by a host.
+     */
+    public void addBuiltIn(Plugin contributions) {
+        builtIns.add(contributions);
+        rebuild();
     }
 
     /** The extensions active now, chains ordered by priority. */
@@ -53,6 +64,7 @@ public final class ExtensionRegistry {
 
     private <T> List<T> collect(Class<T> point) {
         List<T> items = new ArrayList<>();
+        for (Plugin p : builtIns) items.addAll(p.contributions(point));
         for (Plugin p : plugins) items.addAll(p.contributions(point));
         ExtensionPoint.sort(point, items);
         return List.copyOf(items);

@@ -49,7 +49,9 @@ public final class Main implements Callable<Integer> {
 
     /** Runs one command line with picocli's messages and errors going to {@code err} (or stderr when null). */
     static int execute(java.io.PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        Main main = new Main();
+        CommandLine cl = new CommandLine(main);
+        cl.addSubcommand("user", io.herald.cli.user.UserCommand.forHome(main::home, Home::pluginLoader));
         if (err != null) cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ConfigurationException) {

@@ -23,7 +23,9 @@ public final class Ports {
      * with their defaults from DESIGN §5 (2587, 2465, 2143, 2993, 2110, 2995, 8025).
      */
     public static final List<Listener> LISTENERS = List.of(
-            new Listener("smtp", "port", 2525));
+            new Listener("smtp", "port", 2525),
+            new Listener("submission", "port", 2587),
+            new Listener("submissions", "port", 2465));
 
     public static final int MAX_OFFSET = 65535 - 8025;
 
@@ -43,8 +45,8 @@ public final class Ports {
         if (offset == 0) return out;
         for (Listener l : LISTENERS) {
             Configuration c = files.get(l.pid());
-            int base = c.getInt(l.key(), l.defaultPort(), 0, 65535);
-            if (base == 0) continue;
+            int base = c.getInt(l.key(), l.defaultPort(), -1, 65535);
+            if (base <= 0) continue;   // 0: any free port; -1: disabled
             int moved = base + offset;
             if (moved > 65535) {
                 throw new IllegalArgumentException("--port-offset " + offset + " moves " + l.pid() + "." + l.key()

@@ -86,6 +86,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             String postmaster = server.configs().get("route-local").get("postmaster", "postmaster@localhost");
             DemoAccounts.ensure(server.paths().data(), server.mailboxStore(), postmaster, log);
+            server.ensureUsers(DemoAccounts.read(server.paths().data()));   // the demo accounts can log in (auth-file)
         } catch (MailboxException | java.io.IOException e) {
             log.error("cannot create the demo mailboxes: {}", e.toString(), e);
         }

@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  * per account, in a sliding window. After {@code failures.before.delay} failures each further failure reply is
  * delayed, twice as long each time up to {@code delay.max}; after {@code lockout.after} failures the address or
  * account is locked out for {@code lockout.period}: every attempt is refused at once, before any password is
- * checked. A successful login is never delayed, and clears its account's failures (not its address's).
+ * checked. An account is locked after {@code lockout.after} failures, an address after {@code address.lockout.after}
+ * (default three times as many): one client guessing one account locks that account, and other users behind the
+ * same address (a NAT, a shared webmail host) can still log in until the address itself looks like an attack. A successful login is never delayed, and clears its account's failures (not its address's).
  *
  * <p>Protocol layers use it like this ({@link SaslExchange} does it for SASL):
  * <ol>
@@ -31,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * </ol>
  *
  * <p>Configuration (pid {@code auth}): {@code failures.before.delay} (3), {@code delay.initial} (1s),
- * {@code delay.max} (30s), {@code lockout.after} (10), {@code lockout.period} (15m), {@code window} (15m).
+ * {@code delay.max} (30s), {@code lockout.after} (10), {@code address.lockout.after} (30), {@code lockout.period} (15m),
+ * {@code window} (15m).
  * Threading: thread-safe. Memory is bounded: at most {@code MAX_KEYS} tracked keys; stale ones are dropped first.
  */
 public final class AuthThrottle {
@@ -40,17 +43,25 @@ public final class AuthThrottle {
 
     /** The limits, from the {@code auth} configuration. */
     public record Limits(int failuresBeforeDelay, Duration initialDelay, Duration maxDelay, int lockoutAfter,
-                         Duration lockoutPeriod, Duration window) {
+                         Duration lockoutPeriod, Duration window, int addressLockoutAfter) {
+        /** With the address locked out at the same count as an account (the original behaviour). */
+        public Limits(int failuresBeforeDelay, Duration initialDelay, Duration maxDelay, int lockoutAfter,
+                      Duration lockoutPeriod, Duration window) {
+            this(failuresBeforeDelay, initialDelay, maxDelay, lockoutAfter, lockoutPeriod, window, lockoutAfter);
+        }
+
         public static Limits defaults() {
-            return new Limits(3, Duration.ofSeconds(1), Duration.ofSeconds(30), 10, Duration.ofMinutes(15), Duration.ofMinutes(15));
+            return new Limits(3, Duration.ofSeconds(1), Duration.ofSeconds(30), 10, Duration.ofMinutes(15), Duration.ofMinutes(15), 30);
         }
 
         public static Limits from(Configuration c) {
             int before = c.getInt("failures.before.delay", 3, 0, 1000);
             int lockout = c.getInt("lockout.after", 10, 1, 100_000);
             if (lockout <= before) throw c.invalid("lockout.after", String.valueOf(lockout), "a number greater than failures.before.delay (" + before + ")");
+            int addressLockout = c.getInt("address.lockout.after", 3 * lockout, 1, 1_000_000);
+            if (addressLockout < lockout) throw c.invalid("address.lockout.after", String.valueOf(addressLockout), "a number not smaller than lockout.after (" + lockout + ")");
             return new Limits(before, c.getDuration("delay.initial", Duration.ofSeconds(1)), c.getDuration("delay.max", Duration.ofSeconds(30)),
-                    lockout, c.getDuration("lockout.period", Duration.ofMinutes(15)), c.getDuration("window", Duration.ofMinutes(15)));
+                    lockout, c.getDuration("lockout.period", Duration.ofMinutes(15)), c.getDuration("window", Duration.ofMinutes(15)), addressLockout);
         }
     }
 
@@ -68,6 +79,8 @@ public final class AuthThrottle {
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong delaysApplied = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong delayedMillis = new java.util.concurrent.atomic.AtomicLong();
 
     public AuthThrottle(Limits limits, Clock clock, ScheduledExecutorService scheduler) {
         this.limits = limits;
@@ -112,7 +125,7 @@ public final class AuthThrottle {
                 c.expire(now, limits.window);
                 c.failures.addLast(now);
                 int n = c.failures.size();
-                if (n >= limits.lockoutAfter) {
+                if (n >= (key.startsWith("user:") ? limits.lockoutAfter : limits.addressLockoutAfter)) {
                     c.lockedUntil = now.plus(limits.lockoutPeriod);
                     c.failures.clear();
                 }
@@ -137,9 +150,21 @@ public final class AuthThrottle {
         }
     }
 
+    /** How many replies were delayed by {@link #after} so far (tests, metrics). */
+    public long delaysApplied() {
+        return delaysApplied.get();
+    }
+
+    /** The sum of those delays in milliseconds. */
+    public long delayedMillis() {
+        return delayedMillis.get();
+    }
+
     /** Completes with {@code value} after {@code delay}, on the scheduler; at once when the delay is zero. */
     public <T> CompletableFuture<T> after(Duration delay, T value) {
         if (delay.isZero() || delay.isNegative()) return CompletableFuture.completedFuture(value);
+        delaysApplied.incrementAndGet();
+        delayedMillis.addAndGet(delay.toMillis());
         CompletableFuture<T> f = new CompletableFuture<>();
         scheduler.schedule(() -> f.complete(value), delay.toMillis(), TimeUnit.MILLISECONDS);
         return f;

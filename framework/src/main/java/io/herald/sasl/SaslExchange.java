@@ -81,7 +81,7 @@ public final class SaslExchange {
         if (started) throw new IllegalStateException("already started");
         started = true;
         if (mechanism == null) return finish(SaslFailure.UNSUPPORTED_MECHANISM, "mechanism '" + requested + "' not offered");
-        if (service.requiresTls(mechanism.name()) && !context.tls()) {
+        if (service.requiresTls(mechanism.name(), context.remote()) && !context.tls()) {
             return finish(SaslFailure.ENCRYPTION_REQUIRED, mechanism.name() + " without TLS");
         }
         AuthThrottle.Verdict v = service.throttle().check(address(), null);

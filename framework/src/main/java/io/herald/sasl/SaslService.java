@@ -5,6 +5,7 @@ import io.herald.api.auth.Authenticator;
 import io.herald.api.auth.SenderPolicy;
 import io.herald.api.config.Configuration;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -18,7 +19,9 @@ import java.util.function.Supplier;
  *
  * <p>Configuration (pid {@code auth}): {@code mechanisms} (default {@code SCRAM-SHA-256, PLAIN, LOGIN}),
  * {@code plaintext.requires.tls} (true: PLAIN and LOGIN are offered and accepted only under TLS, RFC 8314),
- * {@code timeout} (10s: the time limit of one authenticator call), and the throttle's keys ({@link AuthThrottle}).
+ * {@code plaintext.loopback} (false: true offers and accepts PLAIN and LOGIN without TLS to loopback clients only, for
+ * local tools and tests), {@code timeout} (10s: the time limit of one authenticator call), and the throttle's keys
+ * ({@link AuthThrottle}).
  */
 public final class SaslService {
 
@@ -31,6 +34,7 @@ public final class SaslService {
     private final Duration timeout;
     private final List<String> offered;
     private final boolean plaintextRequiresTls;
+    private boolean plaintextLoopback;
 
     /**
      * @param authenticators the current chain, e.g. {@code () -> registry.snapshot().authenticators()}
@@ -56,13 +60,20 @@ public final class SaslService {
         for (String m : mechs) {
             if (!ALL.contains(m.toUpperCase(Locale.ROOT))) throw auth.invalid("mechanisms", auth.get("mechanisms", ""), "a list of " + String.join(", ", ALL));
         }
-        return new SaslService(authenticators, throttle, pluginCalls, workers, auth.getDuration("timeout", Duration.ofSeconds(10)),
+        SaslService s = new SaslService(authenticators, throttle, pluginCalls, workers, auth.getDuration("timeout", Duration.ofSeconds(10)),
                 mechs, auth.getBoolean("plaintext.requires.tls", true));
+        s.plaintextLoopback = auth.getBoolean("plaintext.loopback", false);
+        return s;
     }
 
     /** The mechanisms to advertise (EHLO {@code AUTH ...}) on a connection that is ({@code tls}) or is not encrypted. */
     public List<String> mechanisms(boolean tls) {
-        return offered.stream().filter(m -> tls || !requiresTls(m)).toList();
+        return mechanisms(tls, null);
+    }
+
+    /** The mechanisms to advertise to {@code remote} (which matters with {@code plaintext.loopback}). */
+    public List<String> mechanisms(boolean tls, InetSocketAddress remote) {
+        return offered.stream().filter(m -> tls || !requiresTls(m, remote)).toList();
     }
 
     /** A new exchange for one AUTH command; an unknown mechanism gives an exchange that answers {@code 504 5.5.4}. */
@@ -90,8 +101,10 @@ public final class SaslService {
         return workers;
     }
 
-    boolean requiresTls(String mechanism) {
-        return plaintextRequiresTls && (mechanism.equals(PlainMechanism.NAME) || mechanism.equals(LoginMechanism.NAME));
+    boolean requiresTls(String mechanism, InetSocketAddress remote) {
+        if (!plaintextRequiresTls || !(mechanism.equals(PlainMechanism.NAME) || mechanism.equals(LoginMechanism.NAME))) return false;
+        boolean loopback = remote != null && remote.getAddress() != null && remote.getAddress().isLoopbackAddress();
+        return !(plaintextLoopback && loopback);
     }
 
     SaslMechanism mechanism(String name, CredentialVerifier verifier, AuthContext context) {

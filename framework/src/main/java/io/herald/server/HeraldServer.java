@@ -15,8 +15,17 @@ import io.herald.delivery.DeliveryAgent;
 import io.herald.notify.EventDispatcher;
 import io.herald.queue.FileQueue;
 import io.herald.queue.QueueSettings;
+import io.herald.api.auth.UserAdmin;
+import io.herald.sasl.AuthThrottle;
+import io.herald.sasl.SaslService;
+import io.herald.api.smtp.SmtpHook;
+import io.herald.smtp.ListenerRole;
+import io.herald.spam.SpamChain;
+import io.herald.spam.SpamHook;
+import io.herald.spam.SpamSettings;
 import io.herald.smtp.SmtpServer;
 import io.herald.smtp.SmtpSettings;
+import io.herald.tls.TlsContextProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +35,18 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One Herald server in this JVM, on the plain-Java host: configuration, plugins, queue, delivery and listeners.
@@ -53,9 +71,12 @@ public final class HeraldServer implements AutoCloseable {
     private final List<Plugin> plugins = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final boolean readOnly;
+    private final ClassLoader pluginLoader;
     private FileQueue queue;
     private final List<StartStep> beforeListening;
-    private SmtpServer smtp;
+    private final Map<ListenerRole, SmtpServer> listeners = new EnumMap<>(ListenerRole.class);
+    private TlsContextProvider tls;
+    private SaslService sasl;
 
     private HeraldServer(Builder b) {
         this.paths = new HeraldPaths(b.home);
@@ -63,6 +84,7 @@ public final class HeraldServer implements AutoCloseable {
         this.identity = ConfiguredIdentity.from(configs.get("herald"));
         this.readOnly = b.readOnly;
         this.beforeListening = List.copyOf(b.beforeListening);
+        this.pluginLoader = b.loader != null ? b.loader : Thread.currentThread().getContextClassLoader();
         this.events = new EventDispatcher(registry, 10_000);
         this.host = new PlainHost(registry, configs, paths, identity, events, Clock.systemUTC(), readOnly);
     }
@@ -82,18 +104,118 @@ public final class HeraldServer implements AutoCloseable {
         closeables.add(queue);
         int recovered = agent.start();
         if (recovered > 0) log.info("queue: {} messages recovered from {}", recovered, paths.queue());
+        // Spam filters run at the end of DATA of every listener, before the commit (DESIGN §4); the core's hook
+        // is part of each session's snapshot like a plugin's.
+        SpamChain spam = SpamChain.of(registry, SpamSettings.from(configs.get(SpamSettings.PID)));
+        closeables.add(spam);
+        registry.addBuiltIn(new Plugin("herald-spam", "core", Map.of(SmtpHook.class, List.of(new SpamHook(spam)))));
         for (StartStep step : beforeListening) step.run(this);
-        smtp = new SmtpServer(SmtpSettings.from(configs.get(SmtpSettings.PID)), identity, registry, queue);
-        closeables.add(smtp);
-        smtp.start();
+        startListeners();
         log.info("Herald {} ready: local domains {}, data in {}", identity.hostname(), identity.localDomains(), paths.data());
         return this;
     }
 
-    /** The port the SMTP listener is bound to (useful when the configuration asked for port 0). */
+    /**
+     * TLS (pid {@code tls}, a self-signed certificate in {@code data/tls} when none is configured), SASL (pid
+     * {@code auth}) and the three SMTP listeners: MTA (pid {@code smtp}), submission with STARTTLS (pid
+     * {@code submission}) and submission over implicit TLS (pid {@code submissions}); {@code port = -1} or
+     * {@code enabled = false} leaves one out.
+     */
+    private void startListeners() throws IOException {
+        Map<ListenerRole, SmtpSettings> settings = new EnumMap<>(ListenerRole.class);
+        for (ListenerRole role : ListenerRole.values()) {
+            SmtpSettings s = SmtpSettings.from(role, configs.get(role.pid()));
+            if (s.enabled()) settings.put(role, s);
+        }
+        if (settings.isEmpty()) return;
+        tls = TlsContextProvider.fromConfig(configs.get("tls"), paths, identity.hostname(), Clock.systemUTC());
+        var auth = configs.get("auth");
+        ExecutorService authCalls = boundedPool("herald-auth-call", 8, 1000);
+        ExecutorService authWorkers = boundedPool("herald-auth", 4, 1000);
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("herald-auth-delay"));
+        closeables.add(() -> {
+            scheduler.shutdownNow();
+            authWorkers.shutdownNow();
+            authCalls.shutdownNow();
+        });
+        AuthThrottle throttle = new AuthThrottle(AuthThrottle.Limits.from(auth), Clock.systemUTC(), scheduler);
+        sasl = SaslService.fromConfig(auth, () -> registry.snapshot().authenticators(), throttle, authCalls, authWorkers);
+        for (Map.Entry<ListenerRole, SmtpSettings> e : settings.entrySet()) {
+            SmtpServer server = new SmtpServer(e.getValue(), identity, registry, queue, tls, sasl);
+            closeables.add(server);
+            server.start();
+            listeners.put(e.getKey(), server);
+        }
+    }
+
+    private static ExecutorService boundedPool(String name, int threads, int queued) {
+        return new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queued), daemon(name));
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** The port a listener is bound to (useful when the configuration asked for port 0). */
+    public int port(ListenerRole role) {
+        SmtpServer s = listeners.get(role);
+        if (s == null) throw new IllegalStateException("the " + role.pid() + " listener is not running (read-only mode, or disabled)");
+        return s.port();
+    }
+
+    /** The MTA listener's port (pid {@code smtp}, default 2525). */
     public int smtpPort() {
-        if (smtp == null) throw new IllegalStateException("no SMTP listener in read-only mode");
-        return smtp.port();
+        return port(ListenerRole.MTA);
+    }
+
+    /** The submission listener's port (STARTTLS; pid {@code submission}, default 2587). */
+    public int submissionPort() {
+        return port(ListenerRole.SUBMISSION);
+    }
+
+    /** The submission listener's port over implicit TLS (pid {@code submissions}, default 2465). */
+    public int submissionsPort() {
+        return port(ListenerRole.SUBMISSIONS);
+    }
+
+    /** The server's TLS identity; null in read-only mode or with every listener disabled. */
+    public TlsContextProvider tls() { return tls; }
+
+    /** The SASL service (authenticators, throttle); null in read-only mode or with every listener disabled. */
+    public SaslService sasl() { return sasl; }
+
+    /**
+     * Makes sure users exist in the user database of a plugin offering {@link UserAdmin.Factory} (such as
+     * auth-file), found with {@link ServiceLoader} in the plugins' class loader: adds those missing with the given
+     * password; existing users are left alone. Used for the demo accounts of DESIGN §5.
+     *
+     * @return the users added now; empty when there is no such plugin
+     */
+    public List<String> ensureUsers(Map<String, String> passwords) throws IOException {
+        List<String> added = new ArrayList<>();
+        for (UserAdmin.Factory f : ServiceLoader.load(UserAdmin.Factory.class, pluginLoader)) {
+            UserAdmin admin = f.open(configs.get(f.plugin()), paths.pluginData(f.plugin()));
+            List<String> existing = admin.list();
+            for (Map.Entry<String, String> e : passwords.entrySet()) {
+                if (existing.contains(e.getKey().toLowerCase(java.util.Locale.ROOT))) continue;
+                char[] pw = e.getValue().toCharArray();
+                try {
+                    admin.add(e.getKey(), pw);
+                } finally {
+                    java.util.Arrays.fill(pw, '\0');
+                }
+                added.add(e.getKey());
+                log.info("user {} added to {}", e.getKey(), f.plugin());
+            }
+            return added;
+        }
+        log.info("no user database plugin (such as auth-file): users {} not created", passwords.keySet());
+        return added;
     }
 
     /** The durable queue; empty in read-only mode. */
@@ -161,6 +283,7 @@ public final class HeraldServer implements AutoCloseable {
             beforeListening.add(step);
             return this;
         }
+        private ClassLoader loader;
 
         /** The folder with {@code conf/}, {@code data/} and {@code plugins/}. */
         public Builder home(Path home) {
@@ -183,6 +306,7 @@ public final class HeraldServer implements AutoCloseable {
         /** Adds every plugin that {@link java.util.ServiceLoader} finds through this class loader. */
         public Builder discoverPlugins(ClassLoader loader) {
             plugins.addAll(PlainHost.discover(loader));
+            this.loader = loader;
             return this;
         }
 

@@ -15,7 +15,7 @@ public record SmtpReply(int code, String enhanced, String text) {
     static final SmtpReply RESET_OK = new SmtpReply(250, "2.0.0", "Ok: transaction reset");
     static final SmtpReply CANNOT_VRFY = new SmtpReply(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
     static final SmtpReply HELP = new SmtpReply(214, "2.0.0",
-            "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP; see RFC 5321");
+            "Commands: EHLO HELO STARTTLS AUTH MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP; see RFC 5321");
     // 3yz (RFC 5321 §4.2.1: intermediate; RFC 3463 classes are 2, 4 and 5 only, so no enhanced code)
     static final SmtpReply START_MAIL_INPUT = new SmtpReply(354, null, "End data with <CR><LF>.<CR><LF>");
     // 4yz
@@ -24,6 +24,7 @@ public record SmtpReply(int code, String enhanced, String text) {
     static final SmtpReply SHUTTING_DOWN = new SmtpReply(421, "4.3.2", "Server shutting down, closing connection");
     static final SmtpReply ROUTING_FAILED = new SmtpReply(451, "4.3.0", "Temporary routing failure, try again later");
     static final SmtpReply LOCAL_ERROR = new SmtpReply(451, "4.3.0", "Local error in processing, try again later");
+    static final SmtpReply SENDER_CHECK_FAILED = new SmtpReply(451, "4.7.0", "Cannot check the sender address now, try again later");
     static final SmtpReply TOO_MANY_RECIPIENTS = new SmtpReply(452, "4.5.3", "Too many recipients");
     static final SmtpReply STORAGE_FAILED = new SmtpReply(452, "4.3.1", "Insufficient system storage, try again later");
     // 5yz
@@ -38,6 +39,8 @@ public record SmtpReply(int code, String enhanced, String text) {
     static final SmtpReply RCPT_FIRST = new SmtpReply(503, "5.5.1", "Bad sequence of commands: no valid recipients");
     static final SmtpReply DATA_AFTER_BDAT = new SmtpReply(503, "5.5.1", "Bad sequence of commands: DATA after BDAT");
     static final SmtpReply RCPT_AFTER_BDAT = new SmtpReply(503, "5.5.1", "Bad sequence of commands: RCPT after BDAT");
+    static final SmtpReply AUTH_REQUIRED = new SmtpReply(530, "5.7.0", "Authentication required");
+    static final SmtpReply SENDER_NOT_OWNED = new SmtpReply(553, "5.7.1", "Sender address not owned by the authenticated user");
     static final SmtpReply RELAY_DENIED = new SmtpReply(550, "5.7.1", "Relaying denied");
     static final SmtpReply MESSAGE_TOO_BIG = new SmtpReply(552, "5.3.4", "Message size exceeds fixed maximum message size");
     static final SmtpReply BARE_LINE_ENDING = new SmtpReply(550, "5.6.11", "Bare LF/CR not allowed; use CRLF");

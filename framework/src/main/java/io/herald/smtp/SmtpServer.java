@@ -3,11 +3,14 @@ package io.herald.smtp;
 import io.herald.api.config.ServerIdentity;
 import io.herald.host.ExtensionRegistry;
 import io.herald.queue.MessageQueue;
+import io.herald.sasl.SaslService;
+import io.herald.tls.TlsContextProvider;
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.service.IoHandlerAdapter;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
+import org.apache.mina.filter.ssl.SslFilter;
 import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * An SMTP listener (RFC 5321 with PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, SMTPUTF8 and CHUNKING) on an
  * Apache MINA {@link NioSocketAcceptor}. Each connection is an {@link SmtpSession} that takes the extensions active
  * when it connected ({@link ExtensionRegistry#snapshot()}) and streams messages into the {@link MessageQueue}.
+ *
+ * <p>One class serves every {@link ListenerRole}: the MTA listener, submission with STARTTLS and submission over
+ * implicit TLS differ only in their {@link SmtpSettings} (STARTTLS, AUTH, requireAuth, senderCheck) and in whether
+ * the {@link SslFilter} is added when the connection opens or after STARTTLS.
  *
  * <p>Decisions worth knowing (details in {@link DataDecoder} and {@link SmtpSession}):
  * <ul>
@@ -37,7 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  *
  * <pre>
- * SmtpServer smtp = new SmtpServer(SmtpSettings.from(config.get("smtp")), identity, registry, queue);
+ * SmtpServer smtp = new SmtpServer(SmtpSettings.from(ListenerRole.SUBMISSION, config.get("submission")), identity,
+ *                                   registry, queue, tlsProvider, saslService);
  * smtp.start();          // binds; port 0 picks a free port, see port()
  * ...
  * smtp.close();
@@ -53,16 +61,37 @@ public final class SmtpServer implements AutoCloseable {
     private final ExtensionRegistry registry;
     private final MessageQueue queue;
     private final HookRunner runner;
+    private final TlsContextProvider tls;    // null: no TLS on this listener
+    private final SaslService sasl;          // null: no AUTH on this listener
     private final AtomicLong sessionCounter = new AtomicLong();
     private final String sessionPrefix = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
     private NioSocketAcceptor acceptor;
     private int port = -1;
 
+    /** A listener without TLS and AUTH (an MTA on a trusted network, tests). */
     public SmtpServer(SmtpSettings settings, ServerIdentity identity, ExtensionRegistry registry, MessageQueue queue) {
+        this(settings, identity, registry, queue, null, null);
+    }
+
+    /**
+     * A listener of any {@link ListenerRole}.
+     *
+     * @param tls  the server's TLS identity; {@link TlsContextProvider#current()} is taken for each handshake.
+     *             Null: no STARTTLS (and no implicit-TLS role)
+     * @param sasl the server's SASL service; null: no AUTH (and no role that requires it)
+     */
+    public SmtpServer(SmtpSettings settings, ServerIdentity identity, ExtensionRegistry registry, MessageQueue queue,
+                      TlsContextProvider tls, SaslService sasl) {
+        if (settings.role().implicitTls() && tls == null)
+            throw new IllegalArgumentException(settings.listener() + ": implicit TLS needs a TlsContextProvider");
+        if (settings.requireAuth() && sasl == null)
+            throw new IllegalArgumentException(settings.listener() + ": requireAuth needs a SaslService");
         this.settings = settings;
         this.identity = identity;
         this.registry = registry;
         this.queue = queue;
+        this.tls = tls;
+        this.sasl = sasl;
         this.runner = new HookRunner(settings.hookThreads(), settings.hookTimeout());
     }
 
@@ -114,7 +143,28 @@ public final class SmtpServer implements AutoCloseable {
 
     HookRunner runner() { return runner; }
 
+    SaslService sasl() { return sasl; }
+
+    /** STARTTLS is offered (until TLS is active). */
+    boolean starttlsOffered() { return settings.starttls() && tls != null; }
+
+    /** AUTH is offered. */
+    boolean authOffered() { return settings.auth() && sasl != null; }
+
+    /** A new TLS filter (server mode, TLS 1.3 and 1.2 only) with the current certificate. */
+    SslFilter newSslFilter() {
+        SslFilter f = new SslFilter(tls.current());
+        f.setEnabledProtocols(TlsContextProvider.PROTOCOLS.toArray(String[]::new));
+        return f;
+    }
+
     private final class Handler extends IoHandlerAdapter {
+        @Override
+        public void sessionCreated(IoSession io) {
+            // implicit TLS (RFC 8314): the handshake comes first; the greeting waits in the filter until it is done
+            if (settings.role().implicitTls()) io.getFilterChain().addFirst(SmtpSession.TLS_FILTER, newSslFilter());
+        }
+
         @Override
         public void sessionOpened(IoSession io) {
             String id = sessionPrefix + "-" + Long.toString(sessionCounter.incrementAndGet(), 36);
@@ -144,6 +194,11 @@ public final class SmtpServer implements AutoCloseable {
 
         @Override
         public void exceptionCaught(IoSession io, Throwable cause) {
+            if (cause instanceof javax.net.ssl.SSLException || cause.getCause() instanceof javax.net.ssl.SSLException) {
+                log.info("{}: TLS failed: {}", io.getRemoteAddress(), cause.toString());
+                io.closeNow();
+                return;
+            }
             log.warn("{}: {}", io.getRemoteAddress(), cause.toString());
             io.closeNow();
         }

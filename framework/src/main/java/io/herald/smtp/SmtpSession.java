@@ -1,5 +1,7 @@
 package io.herald.smtp;
 
+import io.herald.api.auth.AuthContext;
+import io.herald.api.auth.SenderPolicy;
 import io.herald.api.mail.Envelope;
 import io.herald.api.mail.MailAddress;
 import io.herald.api.mail.MessageContent;
@@ -11,6 +13,8 @@ import io.herald.api.smtp.SessionInfo;
 import io.herald.api.smtp.SmtpHook;
 import io.herald.host.ExtensionRegistry;
 import io.herald.queue.Spool;
+import io.herald.sasl.SaslExchange;
+import io.herald.sasl.SaslFailure;
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.polling.AbstractPollingIoProcessor;
 import org.apache.mina.core.session.AbstractIoSession;
@@ -30,6 +34,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
@@ -45,12 +50,32 @@ import java.util.function.Function;
  * <p><b>Message data.</b> DATA is decoded by {@link DataDecoder} (see there for bare CR/LF and long lines) and
  * BDAT chunks (RFC 3030) are copied as they are; both stream into the {@link Spool} through {@link SpoolSink}, so a
  * message is never held whole in memory. {@code 250} after the data is sent only when the spool's commit completed.
+ *
+ * <p><b>STARTTLS</b> (RFC 3207). After {@code 220 2.0.0} the {@link org.apache.mina.filter.ssl.SslFilter} is added
+ * on the thread that processes the command, while reading is suspended or on the I/O thread itself, so every later
+ * byte passes through TLS. Plain-text bytes the client sent after STARTTLS before the handshake (already in the
+ * input buffer) are discarded unread, never executed (the CVE-2011-0411 command injection). Then the session forgets
+ * EHLO, the transaction and any authentication: the client must send EHLO again.
+ *
+ * <p><b>AUTH</b> (RFC 4954) runs a {@link SaslExchange}: each step completes off the I/O thread (failure replies
+ * after the throttle's delay) through the same {@code await} as hooks, so reading is suspended meanwhile. While an
+ * exchange is running, input lines are SASL responses (up to 12288 octets, RFC 4954 §4), not commands.
+ *
+ * <p><b>Relay.</b> A recipient a router answers {@link Route.Relay} for is accepted only from an authenticated
+ * client or one in {@link SmtpSettings#relayNetworks()}; others get {@code 550 5.7.1}. On submission a MAIL
+ * before AUTH gets {@code 530 5.7.0} and, with {@code senderCheck}, a sender the user does not own {@code 553 5.7.1}.
  */
 final class SmtpSession {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
 
-    private enum Mode { COMMAND, DATA, BDAT }
+    private enum Mode { COMMAND, DATA, BDAT, AUTH }
+
+    /** The name of the TLS filter in a session's filter chain. */
+    static final String TLS_FILTER = "tls";
+
+    /** RFC 4954 §4: a SASL response line may be up to 12288 octets. */
+    private static final int MAX_AUTH_LINE = 12288;
 
     /** One mail transaction: from MAIL to the end of the data, RSET, or a new EHLO/HELO. */
     private static final class Transaction {
@@ -94,6 +119,9 @@ final class SmtpSession {
 
     private String helo;
     private boolean esmtp;
+    private boolean tls;
+    private String user;                 // the authenticated principal
+    private SaslExchange exchange;       // the AUTH exchange running, if any
     private int errors;
     private Transaction tx;
     private Transaction finishing;   // between the end of the data and the reply to it
@@ -111,6 +139,7 @@ final class SmtpSession {
         this.io = io;
         this.extensions = extensions;
         this.id = id;
+        this.tls = settings.role().implicitTls();
     }
 
     // ---------------------------------------------------------------- MINA events
@@ -150,7 +179,7 @@ final class SmtpSession {
     /** RFC 5321 §4.5.3.2: the client did not send the next command or data block in time. */
     synchronized void idle() {
         // MINA counts from the last read; time spent waiting for our own hooks or the queue does not count
-        Duration timeout = mode == Mode.COMMAND ? settings.commandTimeout() : settings.dataTimeout();
+        Duration timeout = mode == Mode.DATA || mode == Mode.BDAT ? settings.dataTimeout() : settings.commandTimeout();
         if (pending || closed || System.nanoTime() - lastPendingEnd < timeout.toNanos()) return;
         log.info("{}: timeout in {} mode, closing", id, mode);
         reply(SmtpReply.TIMEOUT);
@@ -173,7 +202,7 @@ final class SmtpSession {
     private void process() {
         while (!pending && !closed && inStart < inEnd) {
             switch (mode) {
-                case COMMAND -> {
+                case COMMAND, AUTH -> {
                     if (!commandLine()) return;
                 }
                 case DATA -> data();
@@ -196,6 +225,7 @@ final class SmtpSession {
                 break;
             }
         }
+        int maxLength = mode == Mode.AUTH ? Math.max(MAX_AUTH_LINE, settings.maxCommandLength()) : settings.maxCommandLength();
         if (discardingLongLine) {
             if (lf < 0) {
                 inStart = inEnd;
@@ -203,11 +233,12 @@ final class SmtpSession {
             }
             inStart = lf + 1;
             discardingLongLine = false;
+            abortAuth();
             error(SmtpReply.LINE_TOO_LONG);
             return true;
         }
         if (lf < 0) {
-            if (inEnd - inStart >= settings.maxCommandLength()) {  // §4.5.3.1.4: 512 octets including CRLF
+            if (inEnd - inStart >= maxLength) {  // §4.5.3.1.4: 512 octets including CRLF
                 discardingLongLine = true;
                 inStart = inEnd;
             }
@@ -217,8 +248,11 @@ final class SmtpSession {
         int end = lf > inStart && in[lf - 1] == '\r' ? lf - 1 : lf;
         String line = new String(in, inStart, end - inStart, StandardCharsets.UTF_8);
         inStart = lf + 1;
-        if (length > settings.maxCommandLength()) {
+        if (length > maxLength) {
+            abortAuth();
             error(SmtpReply.LINE_TOO_LONG);
+        } else if (mode == Mode.AUTH) {
+            authResponse(line);
         } else {
             command(line);
         }
@@ -264,7 +298,9 @@ final class SmtpSession {
                 else reply(SmtpReply.CANNOT_VRFY);
             }
             case "HELP" -> reply(SmtpReply.HELP);
-            case "EXPN", "TURN", "ETRN", "SEND", "SOML", "SAML", "STARTTLS", "AUTH" -> error(SmtpReply.NOT_IMPLEMENTED);
+            case "STARTTLS" -> starttls(arg);
+            case "AUTH" -> auth(arg);
+            case "EXPN", "TURN", "ETRN", "SEND", "SOML", "SAML" -> error(SmtpReply.NOT_IMPLEMENTED);
             case "" -> error(SmtpReply.SYNTAX_ERROR);
             default -> error(verb.chars().allMatch(c -> c >= 'A' && c <= 'Z') ? SmtpReply.UNKNOWN_COMMAND : SmtpReply.SYNTAX_ERROR);
         }
@@ -292,14 +328,20 @@ final class SmtpSession {
                 return;
             }
             // RFC 2034 §3: the EHLO reply carries no enhanced status codes
-            send(multiline(250, List.of(greeting,
+            List<String> lines = new ArrayList<>(List.of(greeting,
                     "PIPELINING",                              // RFC 2920
                     "SIZE " + settings.maxMessageSize(),       // RFC 1870
                     "8BITMIME",                                // RFC 6152
                     "ENHANCEDSTATUSCODES",                     // RFC 2034
                     "SMTPUTF8",                                // RFC 6531
-                    "CHUNKING",                                // RFC 3030
-                    "HELP")));
+                    "CHUNKING"));                              // RFC 3030
+            if (server.starttlsOffered() && !tls) lines.add("STARTTLS");                   // RFC 3207 §4.2: not after TLS
+            if (server.authOffered() && user == null) {                                    // RFC 4954
+                List<String> mechanisms = server.sasl().mechanisms(tls, remote());
+                if (!mechanisms.isEmpty()) lines.add("AUTH " + String.join(" ", mechanisms));
+            }
+            lines.add("HELP");
+            send(multiline(250, lines));
         });
     }
 
@@ -307,6 +349,7 @@ final class SmtpSession {
     private void mail(String arg) {
         if (helo == null) { error(SmtpReply.HELO_FIRST); return; }
         if (tx != null) { error(SmtpReply.NESTED_MAIL); return; }
+        if (settings.requireAuth() && user == null) { reply(SmtpReply.AUTH_REQUIRED); return; }   // RFC 4954 §6
         if (!arg.regionMatches(true, 0, "FROM:", 0, 5)) { error(new SmtpReply(501, "5.5.2", "Syntax: MAIL FROM:<address>")); return; }
         PathParser.Parsed parsed;
         try {
@@ -342,7 +385,25 @@ final class SmtpSession {
         if (parsed.nonAscii() && !params.containsKey("SMTPUTF8")) { error(SmtpReply.UTF8_REQUIRED); return; }
         Optional<MailAddress> from = parsed.address();
         SessionInfo si = info();
-        await(runHooks("mail", h -> h.onMail(si, from)), (outcome, e) -> {
+        String principal = user;
+        CompletableFuture<Outcome> decision;
+        if (settings.senderCheck() && principal != null && server.sasl() != null) {
+            // RFC 6409 §6.1: the user may only use addresses of their own as the envelope sender
+            decision = server.runner().call("sender policy", () -> server.sasl().senderPolicy().check(principal, from))
+                    .thenCompose(d -> switch (d) {
+                        case ALLOW -> runHooks("mail", h -> h.onMail(si, from));
+                        case DENY -> CompletableFuture.completedFuture(new Outcome(SmtpReply.SENDER_NOT_OWNED, List.of()));
+                        case TEMPORARY_FAILURE -> CompletableFuture.completedFuture(new Outcome(SmtpReply.SENDER_CHECK_FAILED, List.of()));
+                    });
+        } else {
+            decision = runHooks("mail", h -> h.onMail(si, from));
+        }
+        await(decision, (outcome, e) -> {
+            if (e != null) {
+                log.warn("{}: sender policy for {} failed; answering 451", id, principal, e);
+                reply(SmtpReply.SENDER_CHECK_FAILED);
+                return;
+            }
             if (outcome.refusal != null) {
                 reply(outcome.refusal);
                 return;
@@ -371,10 +432,12 @@ final class SmtpSession {
         Transaction t = tx;
         Envelope envelope = t.envelope();
         SessionInfo si = info();
+        boolean mayRelay = user != null || settings.trusted(remote().getAddress());
         CompletableFuture<SmtpReply> decision = route(envelope, recipient, 0).thenCompose(route -> {
             if (route instanceof Route.Refuse r)
                 return CompletableFuture.completedFuture(new SmtpReply(r.code(), r.enhancedCode(), r.text()));
-            if (!(route instanceof Route.Local) && !(route instanceof Route.Relay))
+            // only local recipients for unauthenticated clients: a Relay route needs AUTH or a trusted network
+            if (!(route instanceof Route.Local) && !(route instanceof Route.Relay && mayRelay))
                 return CompletableFuture.completedFuture(SmtpReply.RELAY_DENIED);
             return runHooks("rcpt", h -> h.onRcpt(si, envelope, recipient))
                     .thenApply(outcome -> outcome.refusal != null ? outcome.refusal : SmtpReply.RECIPIENT_OK);
@@ -485,6 +548,85 @@ final class SmtpSession {
         close();
     }
 
+    // ---------------------------------------------------------------- STARTTLS and AUTH
+
+    /** STARTTLS (RFC 3207 §4). */
+    private void starttls(String arg) {
+        if (tls) { error(new SmtpReply(503, "5.5.1", "TLS already active")); return; }
+        if (!server.starttlsOffered()) { error(SmtpReply.NOT_IMPLEMENTED); return; }
+        if (!arg.isEmpty()) { error(new SmtpReply(501, "5.5.4", "Syntax error (no parameters allowed)")); return; }
+        org.apache.mina.filter.ssl.SslFilter filter;
+        try {
+            filter = server.newSslFilter();
+        } catch (RuntimeException e) {
+            log.warn("{}: cannot start TLS", id, e);
+            reply(new SmtpReply(454, "4.7.0", "TLS not available due to temporary reason"));
+            return;
+        }
+        reply(new SmtpReply(220, "2.0.0", "Ready to start TLS"));
+        // RFC 3207 §4.2 and CVE-2011-0411: what the client sent after STARTTLS in plain text is never executed
+        int injected = inEnd - inStart;
+        if (injected > 0) log.info("{}: discarding {} plain-text octets sent after STARTTLS", id, injected);
+        inStart = inEnd = 0;
+        io.getFilterChain().addFirst(TLS_FILTER, filter);
+        tls = true;
+        // RFC 3207 §4.2: discard all knowledge obtained from the client before TLS
+        resetTransaction();
+        helo = null;
+        esmtp = false;
+        user = null;
+    }
+
+    /** AUTH mechanism [initial-response] (RFC 4954 §4). */
+    private void auth(String arg) {
+        if (!server.authOffered()) { error(SmtpReply.NOT_IMPLEMENTED); return; }
+        if (helo == null || !esmtp) { error(new SmtpReply(503, "5.5.1", "Bad sequence of commands: send EHLO first")); return; }
+        if (user != null) { error(new SmtpReply(503, "5.5.1", "Bad sequence of commands: already authenticated")); return; }
+        if (tx != null) { error(new SmtpReply(503, "5.5.1", "Bad sequence of commands: AUTH not allowed during a mail transaction")); return; }
+        String[] words = arg.trim().split(" +");
+        if (arg.isBlank() || words.length > 2) { error(new SmtpReply(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]")); return; }
+        exchange = server.sasl().begin(words[0], new AuthContext(words[0], settings.listener(), remote(), tls));
+        authStep(exchange, exchange.start(words.length == 2 ? Optional.of(words[1]) : Optional.empty()));
+    }
+
+    /** A line from the client during an AUTH exchange: a base64 response, or {@code *} to cancel. */
+    private void authResponse(String line) {
+        authStep(exchange, exchange.respond(line));
+    }
+
+    private void authStep(SaslExchange ex, CompletionStage<SaslExchange.Outcome> step) {
+        await(step.toCompletableFuture(), (outcome, e) -> {
+            if (exchange != ex) return;   // aborted meanwhile
+            if (e != null) {
+                log.warn("{}: authentication failed internally", id, e);
+                outcome = new SaslExchange.Outcome.Failure(SaslFailure.TEMPORARY, e.toString());
+            }
+            if (outcome instanceof SaslExchange.Outcome.Continue c) {
+                mode = Mode.AUTH;
+                send(c.smtpReply() + "\r\n");
+                return;
+            }
+            mode = Mode.COMMAND;
+            exchange = null;
+            if (outcome instanceof SaslExchange.Outcome.Success s) {
+                user = s.principal();
+                log.info("{}: authenticated as {}", id, user);
+                send(s.smtpReply() + "\r\n");
+            } else {
+                SaslFailure kind = ((SaslExchange.Outcome.Failure) outcome).kind();
+                error(new SmtpReply(kind.smtpCode(), kind.enhancedCode(), kind.text()));
+            }
+        });
+    }
+
+    /** An AUTH exchange ends without an outcome (a response line too long). */
+    private void abortAuth() {
+        if (mode == Mode.AUTH) {
+            mode = Mode.COMMAND;
+            exchange = null;
+        }
+    }
+
     // ---------------------------------------------------------------- the end of a message
 
     /**
@@ -546,7 +688,7 @@ final class SmtpSession {
     private CompletableFuture<SpoolSink> openSpool(Transaction t) {
         Envelope envelope = t.envelope();
         SessionInfo info = info();
-        String protocol = ReceivedField.protocol(esmtp, t.smtputf8, false, false);
+        String protocol = ReceivedField.protocol(esmtp, t.smtputf8, tls, user != null);
         String heloName = helo;
         InetSocketAddress remote = remote();
         return server.runner().call("opening a spool", () -> {
@@ -626,10 +768,10 @@ final class SmtpSession {
                 lastPendingEnd = System.nanoTime();
                 if (closed) return;
                 complete(work, then);
-                if (!pending && !closed) {
-                    suspendRead(false);
-                    process();
-                }
+                // process what is buffered before reading again: a STARTTLS among it must add the TLS filter
+                // before any later byte is read, or that byte would bypass TLS
+                if (!pending && !closed) process();
+                if (!pending && !closed) suspendRead(false);
             }
         });
     }
@@ -746,6 +888,6 @@ final class SmtpSession {
 
     SessionInfo info() {
         return new SessionInfo(id, settings.listener(), remote(), (InetSocketAddress) io.getLocalAddress(),
-                Optional.ofNullable(helo), esmtp, false, Optional.empty());
+                Optional.ofNullable(helo), esmtp, tls, Optional.ofNullable(user));
     }
 }

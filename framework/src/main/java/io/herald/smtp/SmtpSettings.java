@@ -3,15 +3,20 @@ package io.herald.smtp;
 import io.herald.api.config.Configuration;
 import io.herald.config.ConfigStore;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The settings of one SMTP listener, read from the configuration pid {@value #PID} ({@code conf/smtp.cfg}).
+ * The settings of one SMTP listener, read from the configuration pid of its {@link ListenerRole} ({@code conf/smtp.cfg},
+ * {@code conf/submission.cfg}, {@code conf/submissions.cfg}).
  *
- * @param listener         the listener's name, as hooks see it in {@code SessionInfo.listener()} (key {@code listener}, default {@code smtp})
+ * @param listener         the listener's name, as hooks see it in {@code SessionInfo.listener()} (key {@code listener}, default: the pid)
  * @param bind             the address to listen on (key {@code bind}, default {@code 127.0.0.1})
- * @param port             the TCP port; 0 picks a free one (key {@code port}, default 2525)
+ * @param port             the TCP port; 0 picks a free one, -1 disables the listener (key {@code port}, default from the role: 2525, 2587, 2465)
  * @param maxMessageSize   the SIZE limit in octets, RFC 1870 (key {@code maxMessageSize}, default 52428800)
  * @param maxRecipients    recipients per transaction; more get {@code 452 4.5.3} (key {@code maxRecipients}, default 100; RFC 5321 §4.5.3.1.8 asks for at least 100)
  * @param maxCommandLength a command line including CRLF, RFC 5321 §4.5.3.1.4 (key {@code maxCommandLength}, default 512, at least 512)
@@ -22,19 +27,40 @@ import java.util.Map;
  * @param dataTimeout      how long the server waits for the next block of message data, RFC 5321 §4.5.3.2.5-6 (key {@code dataTimeout}, default 3m)
  * @param hookTimeout      the time limit of one hook or router call (key {@code hookTimeout}, default 10s)
  * @param hookThreads      the threads of the bounded executor that runs hooks and routers (key {@code hookThreads}, default 16)
+ * @param role             what the listener is for (from the pid)
+ * @param enabled          false: the listener is not started (key {@code enabled}, default true; {@code port = -1} also disables it)
+ * @param starttls         offer STARTTLS, RFC 3207 (key {@code starttls}, default true; never on implicit TLS)
+ * @param auth             offer AUTH, RFC 4954 (key {@code auth}, default false for MTA, true for submission)
+ * @param requireAuth      refuse MAIL before AUTH with {@code 530 5.7.0} (key {@code requireAuth}, default true for submission)
+ * @param senderCheck      MAIL FROM of an authenticated user must be an address the user owns, else {@code 553 5.7.1}
+ *                         (key {@code senderCheck}, default true for submission, false for MTA)
+ * @param relayNetworks    client networks (CIDR, e.g. {@code 10.0.0.0/8}) allowed to relay without AUTH
+ *                         (key {@code relayNetworks}, default none)
  */
 public record SmtpSettings(String listener, String bind, int port, long maxMessageSize, int maxRecipients,
                            int maxCommandLength, int maxLineLength, int maxErrors, Duration commandTimeout,
-                           Duration dataTimeout, Duration hookTimeout, int hookThreads) {
+                           Duration dataTimeout, Duration hookTimeout, int hookThreads,
+                           ListenerRole role, boolean enabled, boolean starttls, boolean auth, boolean requireAuth,
+                           boolean senderCheck, List<String> relayNetworks) {
 
+    /** The pid of the MTA listener. */
     public static final String PID = "smtp";
 
-    /** Reads the settings; a wrong value throws a {@link io.herald.api.config.ConfigurationException} naming file, key, value and what is allowed. */
+    public SmtpSettings {
+        relayNetworks = List.copyOf(relayNetworks);
+    }
+
+    /** The settings of the MTA listener (pid {@code smtp}). */
     public static SmtpSettings from(Configuration c) {
-        String listener = c.get("listener", "smtp");
+        return from(ListenerRole.MTA, c);
+    }
+
+    /** Reads the settings; a wrong value throws a {@link io.herald.api.config.ConfigurationException} naming file, key, value and what is allowed. */
+    public static SmtpSettings from(ListenerRole role, Configuration c) {
+        String listener = c.get("listener", role.pid());
         if (!listener.matches("[A-Za-z0-9_.-]+")) throw c.invalid("listener", listener, "a name of letters, digits, '.', '_' or '-'");
         String bind = c.get("bind", "127.0.0.1");
-        int port = c.getInt("port", 2525, 0, 65535);
+        int port = c.getInt("port", role.defaultPort(), -1, 65535);
         long maxMessageSize = c.getLong("maxMessageSize", 52_428_800L, 1, Long.MAX_VALUE / 2);
         int maxRecipients = c.getInt("maxRecipients", 100, 1, 1_000_000);
         int maxCommandLength = c.getInt("maxCommandLength", 512, 512, 1 << 20);
@@ -46,18 +72,73 @@ public record SmtpSettings(String listener, String bind, int port, long maxMessa
         Duration dataTimeout = positive(c, "dataTimeout", Duration.ofMinutes(3));
         Duration hookTimeout = positive(c, "hookTimeout", Duration.ofSeconds(10));
         int hookThreads = c.getInt("hookThreads", 16, 1, 1024);
+        boolean enabled = c.getBoolean("enabled", true) && port >= 0;
+        boolean starttls = !role.implicitTls() && c.getBoolean("starttls", true);
+        boolean auth = c.getBoolean("auth", role.submission());
+        boolean requireAuth = c.getBoolean("requireAuth", role.submission());
+        if (requireAuth && !auth) throw c.invalid("requireAuth", "true", "false when auth = false (a client could never send)");
+        boolean senderCheck = c.getBoolean("senderCheck", role.submission());
+        List<String> networks = new ArrayList<>();
+        for (String n : c.getList("relayNetworks", List.of())) {
+            if (n.isBlank()) continue;
+            if (Cidr.parse(n.trim()) == null) throw c.invalid("relayNetworks", n, "a list of IP networks in CIDR notation, e.g. 10.0.0.0/8, ::1/128");
+            networks.add(n.trim());
+        }
         return new SmtpSettings(listener, bind, port, maxMessageSize, maxRecipients, maxCommandLength, maxLineLength,
-                maxErrors, commandTimeout, dataTimeout, hookTimeout, hookThreads);
+                maxErrors, commandTimeout, dataTimeout, hookTimeout, hookThreads, role, enabled, starttls, auth,
+                requireAuth, senderCheck, networks);
     }
 
-    /** The defaults, with a port; for tests and embedding. */
+    /** The MTA defaults, with a port; for tests and embedding. */
     public static SmtpSettings defaults(int port) {
         return from(new ConfigStore.MapConfiguration(PID, Map.of("port", String.valueOf(port))));
+    }
+
+    /** True when {@code address} is in one of {@link #relayNetworks()}. */
+    public boolean trusted(InetAddress address) {
+        for (String n : relayNetworks) {
+            Cidr c = Cidr.parse(n);
+            if (c != null && c.contains(address)) return true;
+        }
+        return false;
     }
 
     private static Duration positive(Configuration c, String key, Duration def) {
         Duration d = c.getDuration(key, def);
         if (d.isZero() || d.isNegative()) throw c.invalid(key, c.get(key, ""), "a positive duration with a unit ms, s, m, h or d (e.g. 30s)");
         return d;
+    }
+
+    /** An IP network; parsed from literals only (never a DNS lookup). */
+    record Cidr(byte[] network, int prefix) {
+        static Cidr parse(String s) {
+            int slash = s.indexOf('/');
+            String ip = slash < 0 ? s : s.substring(0, slash);
+            if (!ip.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) return null;
+            byte[] b;
+            try {
+                b = InetAddress.getByName(ip).getAddress();
+            } catch (UnknownHostException e) {
+                return null;
+            }
+            int prefix = b.length * 8;
+            if (slash >= 0) {
+                String p = s.substring(slash + 1);
+                if (!p.matches("[0-9]{1,3}")) return null;
+                prefix = Integer.parseInt(p);
+                if (prefix > b.length * 8) return null;
+            }
+            return new Cidr(b, prefix);
+        }
+
+        boolean contains(InetAddress a) {
+            byte[] b = a.getAddress();
+            if (b.length != network.length) return false;
+            for (int i = 0; i < prefix; i++) {
+                int mask = 0x80 >> (i % 8);
+                if ((b[i / 8] & mask) != (network[i / 8] & mask)) return false;
+            }
+            return true;
+        }
     }
 }

@@ -94,8 +94,9 @@ public final class SpamChain implements AutoCloseable {
      */
     public SpamDecision evaluate(SessionInfo session, Envelope envelope, MessageContent message) throws IOException {
         if (!settings.enabled()) return new SpamDecision.Deliver(0, List.of());
-        SpamCheck check = new SpamCheck(session, envelope, message, MessageHeaders.read(message));
         List<SpamFilter> active = new ArrayList<>(filters.get());
+        if (active.isEmpty()) return new SpamDecision.Deliver(0, List.of()); // no filter, no verdict to record
+        SpamCheck check = new SpamCheck(session, envelope, message, MessageHeaders.read(message));
         active.sort(Comparator.comparingInt(SpamFilter::priority));
 
         long start = System.nanoTime();

@@ -27,17 +27,26 @@ class LauncherTest {
     Path tmp;
 
     @Test
+    void userCommandIsAttachedAndTakesTheHome() {
+        // framework alone has no user database plugin: the command is found and fails with a message (1), not a usage error (2)
+        assertThat(Main.execute("--home", tmp.toString(), "user", "list")).isEqualTo(ExitCodes.FAILURE);
+        assertThat(Main.execute("user", "--help")).isEqualTo(ExitCodes.OK);
+    }
+
+    @Test
     void portOffsetMovesDefaultsAndConfiguredPortsButNotAnyFreePort() throws Exception {
         assertThat(Ports.offsetOverrides(ConfigStore.defaults(), 0)).isEmpty();
-        assertThat(Ports.offsetOverrides(ConfigStore.defaults(), 100)).isEqualTo(Map.of("smtp", Map.of("port", "2625")));
+        assertThat(Ports.offsetOverrides(ConfigStore.defaults(), 100)).isEqualTo(Map.of("smtp", Map.of("port", "2625"),
+                "submission", Map.of("port", "2687"), "submissions", Map.of("port", "2565")));
 
         Files.createDirectories(tmp.resolve("conf"));
         Files.writeString(tmp.resolve("conf/smtp.cfg"), "port = 3000\n");
         assertThat(Ports.offsetOverrides(new ConfigStore(tmp.resolve("conf"), Map.of()), 7))
-                .isEqualTo(Map.of("smtp", Map.of("port", "3007")));
+                .containsEntry("smtp", Map.of("port", "3007")).containsEntry("submission", Map.of("port", "2594"));
 
         Files.writeString(tmp.resolve("conf/smtp.cfg"), "port = 0\n");
-        assertThat(Ports.offsetOverrides(new ConfigStore(tmp.resolve("conf"), Map.of()), 7)).isEmpty();
+        Files.writeString(tmp.resolve("conf/submission.cfg"), "port = -1\n");
+        assertThat(Ports.offsetOverrides(new ConfigStore(tmp.resolve("conf"), Map.of()), 7)).containsOnlyKeys("submissions");
 
         assertThatThrownBy(() -> Ports.offsetOverrides(ConfigStore.defaults(), -1)).hasMessageContaining("--port-offset");
         assertThatThrownBy(() -> Ports.offsetOverrides(ConfigStore.defaults(), 70000)).hasMessageContaining("--port-offset");

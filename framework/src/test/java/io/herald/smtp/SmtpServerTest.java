@@ -149,7 +149,7 @@ class SmtpServerTest {
                 Arguments.of("postmaster without domain", mail, "RCPT TO:<Postmaster>", 250, "2.1.5", false),
                 Arguments.of("source route ignored", mail, "RCPT TO:<@a.example,@b.example:elsa@herald.test>", 250, "2.1.5", false),
                 Arguments.of("quoted local part", mail, "RCPT TO:<\"Elsa\"@herald.test>", 250, "2.1.5", false),
-                Arguments.of("relay route", mail, "RCPT TO:<x@relay.test>", 250, "2.1.5", false),
+                Arguments.of("relay route, unauthenticated", mail, "RCPT TO:<x@relay.test>", 550, "5.7.1", false),
                 Arguments.of("IPv6 literal sender", ehlo, "MAIL FROM:<a@[IPv6:2001:db8::1]>", 250, "2.1.0", false),
                 Arguments.of("UTF-8 with SMTPUTF8", ehlo, "MAIL FROM:<ölaf@hërald.example> SMTPUTF8", 250, "2.1.0", false),
                 Arguments.of("QUIT", ehlo, "QUIT", 221, "2.0.0", true));

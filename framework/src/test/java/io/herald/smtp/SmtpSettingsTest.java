@@ -7,6 +7,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,7 +23,8 @@ class SmtpSettingsTest {
     void defaults() {
         SmtpSettings s = read(Map.of());
         assertThat(s).isEqualTo(new SmtpSettings("smtp", "127.0.0.1", 2525, 52_428_800L, 100, 512, 1000, 10,
-                Duration.ofMinutes(5), Duration.ofMinutes(3), Duration.ofSeconds(10), 16));
+                Duration.ofMinutes(5), Duration.ofMinutes(3), Duration.ofSeconds(10), 16,
+                ListenerRole.MTA, true, true, false, false, false, List.of()));
     }
 
     @Test

@@ -54,6 +54,17 @@ public final class UserCommand {
         }, System.in, System.out);
     }
 
+    /**
+     * Like {@link #forHome(Path, ClassLoader)}, with the home and the loader found only when a subcommand runs
+     * (after the command line, e.g. {@code --home}, has been parsed).
+     */
+    public static UserCommand forHome(Supplier<Path> home, java.util.function.Function<Path, ClassLoader> loader) {
+        return new UserCommand(() -> {
+            Path h = home.get();
+            return forHome(h, loader.apply(h)).admin.get();
+        }, System.in, System.out);
+    }
+
     char[] readPassword() throws IOException {
         Console console = System.console();
         if (console != null && stdin == System.in) {

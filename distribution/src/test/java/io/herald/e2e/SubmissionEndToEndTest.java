@@ -1,0 +1,430 @@
+package io.herald.e2e;
+
+import io.herald.api.mail.Envelope;
+import io.herald.api.mail.MailAddress;
+import io.herald.api.mailbox.Folders;
+import io.herald.api.mailbox.MailboxStore;
+import io.herald.api.mailbox.StoredMessage;
+import io.herald.api.plugin.HeraldPlugin;
+import io.herald.api.routing.Route;
+import io.herald.api.routing.Router;
+import io.herald.server.HeraldServer;
+import jakarta.mail.Message;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import javax.crypto.Mac;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+import javax.crypto.spec.SecretKeySpec;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Submission end to end on the plain-Java host with the real queue, mailbox store and auth-file: STARTTLS and
+ * implicit TLS with AUTH from Jakarta Mail (Angus), Python smtplib, swaks and a SCRAM-SHA-256 client written here;
+ * the open-relay tricks; brute-force throttling.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SubmissionEndToEndTest {
+
+    static final String ELSA = "elsa@herald.test";
+    static final String OLAF = "olaf@herald.test";
+    static final String ELSA_PW = "Elsa-pw-1234";
+    static final String OLAF_PW = "Olaf-pw-5678";
+
+    @TempDir static Path home;
+    HeraldServer server;
+    MailboxStore store;
+
+    /** Routes every non-local domain to a relay (as a relay plugin would), so that the relay policy is what refuses. */
+    public static final class RelayEverythingPlugin extends HeraldPlugin {
+        @Override protected void configure() {
+            router().toInstance(new Router() {
+                @Override public int priority() { return 1000; }
+                @Override public Route route(Envelope envelope, MailAddress rcpt) {
+                    return rcpt.domain().equalsIgnoreCase("herald.test") || rcpt.domain().equalsIgnoreCase("localhost")
+                            ? Route.pass() : new Route.Relay(List.of());
+                }
+            });
+        }
+    }
+
+    static HeraldServer.Builder builder(Path home) {
+        return HeraldServer.builder().home(home)
+                .set("smtp", "port", "0").set("submission", "port", "0").set("submissions", "port", "0")
+                .set("auth-file", "iterations", "4096")
+                .plugins(List.of(new RelayEverythingPlugin()))
+                .discoverPlugins();
+    }
+
+    @BeforeAll
+    void start() throws Exception {
+        server = builder(home).start();
+        store = server.mailboxStore();
+        store.create(ELSA);
+        store.create(OLAF);
+        // the same call the launcher makes for the demo accounts
+        assertThat(server.ensureUsers(Map.of(ELSA, ELSA_PW, OLAF, OLAF_PW))).containsExactlyInAnyOrder(ELSA, OLAF);
+        assertThat(server.ensureUsers(Map.of(ELSA, "other"))).isEmpty();
+    }
+
+    @AfterAll
+    void stop() {
+        if (server != null) server.close();
+    }
+
+    // ------------------------------------------------------------------ real clients
+
+    @ParameterizedTest
+    @ValueSource(strings = {"PLAIN", "LOGIN"})
+    void jakartaMailStarttlsAndAuth(String mechanism) throws Exception {
+        Properties p = new Properties();
+        p.put("mail.smtp.host", "127.0.0.1");
+        p.put("mail.smtp.port", String.valueOf(server.submissionPort()));
+        p.put("mail.smtp.starttls.enable", "true");
+        p.put("mail.smtp.starttls.required", "true");
+        p.put("mail.smtp.ssl.trust", "*");
+        p.put("mail.smtp.auth", "true");
+        p.put("mail.smtp.auth.mechanisms", mechanism);
+        send(p, "angus starttls " + mechanism);
+        assertDelivered("angus starttls " + mechanism, "ESMTPSA");
+    }
+
+    @Test
+    void jakartaMailImplicitTls() throws Exception {
+        Properties p = new Properties();
+        p.put("mail.smtp.host", "127.0.0.1");
+        p.put("mail.smtp.port", String.valueOf(server.submissionsPort()));
+        p.put("mail.smtp.ssl.enable", "true");
+        p.put("mail.smtp.ssl.trust", "*");
+        p.put("mail.smtp.auth", "true");
+        p.put("mail.smtp.auth.mechanisms", "PLAIN");
+        send(p, "angus implicit tls");
+        assertDelivered("angus implicit tls", "ESMTPSA");
+    }
+
+    private void send(Properties p, String subject) throws Exception {
+        Session session = Session.getInstance(p);
+        MimeMessage m = new MimeMessage(session);
+        m.setFrom(new InternetAddress(ELSA));
+        m.setRecipient(Message.RecipientType.TO, new InternetAddress(OLAF));
+        m.setSubject(subject);
+        m.setText("hello from " + subject + "\r\n");
+        Transport.send(m, ELSA, ELSA_PW);
+    }
+
+    @Test
+    void pythonSmtplibStarttlsAndImplicitTls() throws Exception {
+        assumeTrue(has("python3", "--version"), "python3 is not installed: the smtplib test needs it");
+        String script = String.join("\n",
+                "import smtplib, ssl, sys",
+                "ctx = ssl._create_unverified_context()",
+                "s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]))",
+                "s.ehlo('python.test'); s.starttls(context=ctx); s.ehlo('python.test')",
+                "s.login(sys.argv[3], sys.argv[4])",
+                "s.sendmail(sys.argv[3], [sys.argv[5]], 'Subject: python starttls\\r\\n\\r\\nhi\\r\\n'); s.quit()",
+                "s = smtplib.SMTP_SSL('127.0.0.1', int(sys.argv[2]), context=ctx)",
+                "s.login(sys.argv[3], sys.argv[4])",
+                "s.sendmail(sys.argv[3], [sys.argv[5]], 'Subject: python smtps\\r\\n\\r\\nhi\\r\\n'); s.quit()",
+                "print('ok')", "");
+        Path py = home.resolve("submit.py");
+        Files.writeString(py, script);
+        Process proc = new ProcessBuilder("python3", py.toString(), String.valueOf(server.submissionPort()),
+                String.valueOf(server.submissionsPort()), ELSA, ELSA_PW, OLAF).redirectErrorStream(true).start();
+        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(proc.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(proc.exitValue()).as(out).isZero();
+        assertDelivered("python starttls", "ESMTPSA");
+        assertDelivered("python smtps", "ESMTPSA");
+    }
+
+    @Test
+    void swaksStarttlsAuthPlain() throws Exception {
+        boolean has = has("swaks", "--version");
+        if (!has) System.out.println("swaks is not installed (apt-get install -y swaks): skipping the swaks test");
+        assumeTrue(has, "swaks is not installed");
+        Process proc = new ProcessBuilder("swaks", "--server", "127.0.0.1:" + server.submissionPort(), "--tls",
+                "--auth", "PLAIN", "--auth-user", ELSA, "--auth-password", ELSA_PW, "--from", ELSA, "--to", OLAF,
+                "--header", "Subject: swaks starttls", "--body", "hi from swaks").redirectErrorStream(true).start();
+        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(proc.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(proc.exitValue()).as(out).isZero();
+        assertThat(out).contains("235 2.7.0");
+        assertDelivered("swaks starttls", "ESMTPSA");
+    }
+
+    @Test
+    void scramSha256EndToEnd() throws Exception {
+        try (Client c = Client.implicitTls(server.submissionsPort())) {
+            c.expect(220);
+            assertThat(c.command("EHLO scram.test").lines()).anyMatch(l -> l.contains("AUTH") && l.contains("SCRAM-SHA-256"));
+            String nonce = Base64.getEncoder().encodeToString(new SecureRandom().generateSeed(18));
+            String clientFirstBare = "n=" + OLAF + ",r=" + nonce;
+            Reply r = c.command("AUTH SCRAM-SHA-256 " + b64("n,," + clientFirstBare));
+            assertThat(r.code()).as(r.last()).isEqualTo(334);
+            String serverFirst = unb64(r.last().substring(4));
+            Map<String, String> a = attributes(serverFirst);
+            assertThat(a.get("r")).startsWith(nonce);
+            byte[] salt = Base64.getDecoder().decode(a.get("s"));
+            int iterations = Integer.parseInt(a.get("i"));
+            byte[] salted = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
+                    .generateSecret(new PBEKeySpec(OLAF_PW.toCharArray(), salt, iterations, 256)).getEncoded();
+            byte[] clientKey = hmac(salted, "Client Key");
+            byte[] storedKey = MessageDigest.getInstance("SHA-256").digest(clientKey);
+            String withoutProof = "c=biws,r=" + a.get("r");
+            String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;
+            byte[] signature = hmac(storedKey, authMessage);
+            byte[] proof = new byte[clientKey.length];
+            for (int i = 0; i < proof.length; i++) proof[i] = (byte) (clientKey[i] ^ signature[i]);
+            r = c.command(b64(withoutProof + ",p=" + Base64.getEncoder().encodeToString(proof)));
+            assertThat(r.code()).as(r.last()).isEqualTo(334);
+            String expectedV = Base64.getEncoder().encodeToString(hmac(hmac(salted, "Server Key"), authMessage));
+            assertThat(unb64(r.last().substring(4))).isEqualTo("v=" + expectedV);   // the server knows the password too
+            assertThat(c.command("").last()).startsWith("235 2.7.0");
+            assertThat(c.command("MAIL FROM:<" + OLAF + ">").code()).isEqualTo(250);
+        }
+    }
+
+    // ------------------------------------------------------------------ relay policy
+
+    static final List<String> TRICKS = List.of(
+            "<someone@other.example>",                 // plain relay
+            "<u%other.example@herald.test>",           // percent hack
+            "<other.example!u@herald.test>",           // bang path
+            "<\"u@other.example\"@herald.test>",       // quoted local part hiding an @
+            "<@herald.test:u@other.example>",          // source route
+            "<@herald.test,@localhost:u@other.example>");
+
+    @Test
+    void openRelayTricksAreRefusedUnauthenticatedAndNothingIsQueued() throws Exception {
+        int before = server.queue().size();
+        try (Client c = Client.plain(server.smtpPort())) {
+            c.expect(220);
+            c.command("EHLO relay.test");
+            for (String rcpt : TRICKS) {
+                assertThat(c.command("MAIL FROM:<spammer@other.example>").code()).isEqualTo(250);
+                Reply r = c.command("RCPT TO:" + rcpt);
+                assertThat(r.code()).as("MTA, RCPT TO:%s -> %s", rcpt, r.last()).isIn(550, 553, 501);
+                assertThat(c.command("DATA").code()).as("DATA after %s", rcpt).isEqualTo(503);
+                c.command("RSET");
+            }
+        }
+        try (Client c = Client.plain(server.submissionPort())) {
+            c.expect(220);
+            c.command("EHLO relay.test");
+            for (String rcpt : TRICKS) {
+                assertThat(c.command("MAIL FROM:<spammer@other.example>").last()).startsWith("530 5.7.0");
+                assertThat(c.command("RCPT TO:" + rcpt).code()).isEqualTo(503);
+            }
+        }
+        assertThat(server.queue().size()).isEqualTo(before);
+        assertThat(server.queue().list()).noneMatch(e -> e.toString().contains("other.example"));
+    }
+
+    @Test
+    void authenticatedUsersMayRelayButOnlyAsThemselves() throws Exception {
+        try (Client c = Client.implicitTls(server.submissionsPort())) {
+            c.expect(220);
+            c.command("EHLO me.test");
+            assertThat(c.command("AUTH PLAIN " + b64("\0" + ELSA + "\0" + ELSA_PW)).last()).startsWith("235 2.7.0");
+            assertThat(c.command("MAIL FROM:<" + OLAF + ">").last()).startsWith("553 5.7.1");
+            assertThat(c.command("MAIL FROM:<" + ELSA + ">").code()).isEqualTo(250);
+            assertThat(c.command("RCPT TO:<someone@other.example>").code()).isEqualTo(250);
+            c.command("RSET");   // no DATA: delivery would try the network
+        }
+    }
+
+    // ------------------------------------------------------------------ brute force
+
+    /**
+     * The throttle counts failures per address and per account. With lockout.after = 5 and address.lockout.after =
+     * 14: five wrong passwords for elsa lock elsa (even her right password gets 454 4.7.0, from any address), while
+     * olaf from the same address still logs in; nine more failures (any accounts) lock the address, and then even
+     * olaf's right password is refused with 454 4.7.0 until lockout.period has passed.
+     */
+    @Test
+    void bruteForceLocksTheAccountFirstThenTheAddress(@TempDir Path otherHome) throws Exception {
+        try (HeraldServer s = builder(otherHome)
+                .set("auth", "failures.before.delay", "2").set("auth", "delay.initial", "20ms").set("auth", "delay.max", "80ms")
+                .set("auth", "lockout.after", "5").set("auth", "address.lockout.after", "14").start()) {
+            s.ensureUsers(Map.of(ELSA, ELSA_PW, OLAF, OLAF_PW));
+            int port = s.submissionsPort();
+            long okNanos = timeLogin(port, OLAF, OLAF_PW, "235");
+            long wrongNanos = 0;
+            try (Client c = Client.implicitTls(port)) {
+                c.expect(220);
+                c.command("EHLO brute.test");
+                for (int i = 0; i < 5; i++) {
+                    long t0 = System.nanoTime();
+                    assertThat(c.command("AUTH PLAIN " + b64("\0" + ELSA + "\0wrong" + i)).last()).startsWith("535 5.7.8");
+                    wrongNanos = Math.max(wrongNanos, System.nanoTime() - t0);
+                }
+            }
+            assertThat(s.sasl().throttle().delaysApplied()).as("failure replies after the 2nd were delayed").isEqualTo(3);
+            System.out.printf("login ok: %d ms, slowest wrong password: %d ms, delayed in total %d ms%n",
+                    okNanos / 1_000_000, wrongNanos / 1_000_000, s.sasl().throttle().delayedMillis());
+            timeLogin(port, ELSA, ELSA_PW, "454 4.7.0");     // the account is locked
+            timeLogin(port, OLAF, OLAF_PW, "235 2.7.0");     // another account from the same address still works
+            try (Client c = Client.implicitTls(port)) {
+                c.expect(220);
+                c.command("EHLO brute.test");
+                for (int i = 0; i < 9; i++) assertThat(c.command("AUTH PLAIN " + b64("\0nobody" + i + "@herald.test\0x")).last()).startsWith("535 5.7.8");
+            }
+            timeLogin(port, OLAF, OLAF_PW, "454 4.7.0");     // now the address is locked: even a right password is refused
+        }
+    }
+
+    private static long timeLogin(int port, String user, String password, String expected) throws Exception {
+        try (Client c = Client.implicitTls(port)) {
+            c.expect(220);
+            c.command("EHLO brute.test");
+            long t0 = System.nanoTime();
+            assertThat(c.command("AUTH PLAIN " + b64("\0" + user + "\0" + password)).last()).startsWith(expected);
+            return System.nanoTime() - t0;
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private void assertDelivered(String subject, String protocol) throws Exception {
+        assertThat(server.awaitIdle(Duration.ofSeconds(20))).isTrue();
+        for (StoredMessage m : store.list(OLAF, Folders.INBOX)) {
+            if (subject.equals(m.subject())) {
+                try (InputStream in = store.content(OLAF, Folders.INBOX, m.uid()).orElseThrow().open()) {
+                    String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                    assertThat(text).contains("with " + protocol + " id");
+                }
+                return;
+            }
+        }
+        throw new AssertionError("no message '" + subject + "' in " + OLAF);
+    }
+
+    static boolean has(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String unb64(String s) {
+        return new String(Base64.getDecoder().decode(s.trim()), StandardCharsets.UTF_8);
+    }
+
+    static byte[] hmac(byte[] key, String data) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(key, "HmacSHA256"));
+        return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Map<String, String> attributes(String message) {
+        Map<String, String> out = new HashMap<>();
+        for (String part : message.split(",")) out.put(part.substring(0, 1), part.substring(2));
+        return out;
+    }
+
+    record Reply(int code, List<String> lines) {
+        String last() { return lines.get(lines.size() - 1); }
+    }
+
+    /** A raw SMTP client, plain or over implicit TLS (trusting any certificate: the server's is self-signed). */
+    static final class Client implements AutoCloseable {
+        final Socket socket;
+        final InputStream in;
+        final OutputStream out;
+
+        private Client(Socket socket) throws IOException {
+            this.socket = socket;
+            socket.setSoTimeout(20_000);
+            in = socket.getInputStream();
+            out = socket.getOutputStream();
+        }
+
+        static Client plain(int port) throws IOException {
+            return new Client(new Socket("127.0.0.1", port));
+        }
+
+        static Client implicitTls(int port) throws Exception {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {new X509TrustManager() {
+                public void checkClientTrusted(X509Certificate[] c, String a) { }
+                public void checkServerTrusted(X509Certificate[] c, String a) { }
+                public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
+            }}, null);
+            SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
+            s.startHandshake();
+            return new Client(s);
+        }
+
+        Reply command(String line) throws IOException {
+            out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return reply();
+        }
+
+        void expect(int code) throws IOException {
+            Reply r = reply();
+            assertThat(r.code()).as(r.lines().toString()).isEqualTo(code);
+        }
+
+        Reply reply() throws IOException {
+            List<String> lines = new ArrayList<>();
+            while (true) {
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
+                int c;
+                while ((c = in.read()) >= 0 && c != '\n') b.write(c);
+                if (c < 0) throw new IOException("connection closed; lines so far: " + lines);
+                String l = b.toString(StandardCharsets.UTF_8);
+                if (l.endsWith("\r")) l = l.substring(0, l.length() - 1);
+                lines.add(l);
+                if (l.length() < 4 || l.charAt(3) != '-') return new Reply(Integer.parseInt(l.substring(0, 3)), lines);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}
