@@ -161,7 +161,10 @@ class DistributionIT {
                 + "-- \r\nElsa\r\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The message without the trace fields delivery puts on top (Return-Path:, Received:, with their folded lines). */
+    /**
+     * The message without the fields this hop puts on top (Return-Path:, its spam verdict X-Spam-*, Received:, with
+     * their folded lines).
+     */
     static byte[] withoutTrace(byte[] stored) {
         String s = new String(stored, StandardCharsets.ISO_8859_1);
         int pos = 0;
@@ -172,7 +175,7 @@ class DistributionIT {
             String line = s.substring(pos, eol);
             String lower = line.toLowerCase();
             boolean continuation = inTrace && (line.startsWith(" ") || line.startsWith("\t"));
-            if (lower.startsWith("return-path:") || lower.startsWith("received:")) {
+            if (lower.startsWith("return-path:") || lower.startsWith("x-spam-") || lower.startsWith("received:")) {
                 inTrace = true;
             } else if (!continuation) {
                 break;

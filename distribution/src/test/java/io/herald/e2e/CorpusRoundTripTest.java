@@ -171,7 +171,7 @@ class CorpusRoundTripTest {
                 bytes = in.readAllBytes();
             }
             assertThat(new String(bytes, 0, Math.min(bytes.length, 200), java.nio.charset.StandardCharsets.ISO_8859_1))
-                    .startsWith("Return-Path: <" + SENDER + ">\r\nReceived: from ");
+                    .startsWith("Return-Path: <" + SENDER + ">\r\n");
             storedCount.merge(sha256(WireFormat.stripTrace(bytes)), 1, Integer::sum);
         }
         List<String> missing = new ArrayList<>();

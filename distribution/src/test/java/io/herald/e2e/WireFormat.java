@@ -38,16 +38,23 @@ final class WireFormat {
     }
 
     /**
-     * Removes the trace fields one Herald hop adds at final delivery: the {@code Return-Path:} field and the
+     * Removes the fields one Herald hop adds at final delivery: the {@code Return-Path:} field, this hop's spam
+     * verdict ({@code X-Spam-Score:}, {@code X-Spam-Status:}, present when a spam filter is active) and the
      * {@code Received:} field (with its continuation lines) at the top of the stored message.
      */
     static byte[] stripTrace(byte[] stored) {
         int pos = 0;
         pos = skipField(stored, pos, "Return-Path:");
+        while (startsWith(stored, pos, "X-Spam-")) pos = skipField(stored, pos, "X-Spam-");
         pos = skipField(stored, pos, "Received:");
         byte[] rest = new byte[stored.length - pos];
         System.arraycopy(stored, pos, rest, 0, rest.length);
         return rest;
+    }
+
+    private static boolean startsWith(byte[] m, int pos, String prefix) {
+        if (m.length - pos < prefix.length()) return false;
+        return new String(m, pos, prefix.length(), StandardCharsets.ISO_8859_1).equalsIgnoreCase(prefix);
     }
 
     private static int skipField(byte[] m, int pos, String name) {
