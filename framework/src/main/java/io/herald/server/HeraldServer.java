@@ -4,7 +4,6 @@ import io.herald.api.config.ServerIdentity;
 import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.plugin.HeraldPlugin;
 import io.herald.config.ConfigStore;
-import io.herald.config.ConfiguredIdentity;
 import io.herald.config.HeraldPaths;
 import io.herald.host.ActiveMailboxStore;
 import io.herald.host.ExtensionRegistry;
@@ -53,13 +52,16 @@ public final class HeraldServer implements AutoCloseable {
     private final List<Plugin> plugins = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final boolean readOnly;
+    private final java.time.Duration watchConfiguration;
     private FileQueue queue;
     private SmtpServer smtp;
 
     private HeraldServer(Builder b) {
         this.paths = new HeraldPaths(b.home);
         this.configs = new ConfigStore(paths.conf(), b.overrides);
-        this.identity = ConfiguredIdentity.from(configs.get("herald"));
+        this.identity = io.herald.config.LiveIdentity.following(configs);
+        this.watchConfiguration = b.watchConfiguration;
+        registry.failureLimit(configs.get("herald").getInt("pluginFailureLimit", 5, 0, 1_000_000));
         this.readOnly = b.readOnly;
         this.events = new EventDispatcher(registry, 10_000);
         this.host = new PlainHost(registry, configs, paths, identity, events, Clock.systemUTC(), readOnly);
@@ -83,6 +85,12 @@ public final class HeraldServer implements AutoCloseable {
         smtp = new SmtpServer(SmtpSettings.from(configs.get(SmtpSettings.PID)), identity, registry, queue);
         closeables.add(smtp);
         smtp.start();
+        SmtpServer listener = smtp;
+        configs.addListener(SmtpSettings.PID, ConfigStore.listener(SmtpSettings::from, c -> listener.reconfigure(SmtpSettings.from(c))));
+        if (watchConfiguration != null) {
+            configs.watch(watchConfiguration);
+            closeables.add(configs::close);
+        }
         log.info("Herald {} ready: local domains {}, data in {}", identity.hostname(), identity.localDomains(), paths.data());
         return this;
     }
@@ -142,6 +150,16 @@ public final class HeraldServer implements AutoCloseable {
         private final Map<String, Map<String, String>> overrides = new HashMap<>();
         private final List<HeraldPlugin> plugins = new ArrayList<>();
         private boolean readOnly;
+        private java.time.Duration watchConfiguration;
+
+        /**
+         * Hot reconfiguration: look at {@code conf/} this often and apply changed files (see {@link ConfigStore#reload()}).
+         * Off by default (tests call {@code configs().reload()} when they want to).
+         */
+        public Builder watchConfiguration(java.time.Duration period) {
+            this.watchConfiguration = period;
+            return this;
+        }
 
         /** The folder with {@code conf/}, {@code data/} and {@code plugins/}. */
         public Builder home(Path home) {
