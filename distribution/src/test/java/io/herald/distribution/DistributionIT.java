@@ -194,7 +194,15 @@ class DistributionIT {
     }
 
     List<String> listLines(String address) throws Exception {
-        Result r = herald("mailbox", "list", address);
+        return listLinesOf(this::herald, address);
+    }
+
+    interface Tool {
+        Result run(String... args) throws Exception;
+    }
+
+    static List<String> listLinesOf(Tool herald, String address) throws Exception {
+        Result r = herald.run("mailbox", "list", address);
         assertThat(r.exit).as(r.stderr()).isZero();
         return new String(r.stdout, StandardCharsets.UTF_8).lines().toList();
     }

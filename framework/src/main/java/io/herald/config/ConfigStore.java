@@ -132,7 +132,7 @@ public final class ConfigStore {
             try {
                 for (Listener l : ls) l.validate(next);
             } catch (RuntimeException e) {
-                log.error("configuration change refused: {}; {} keeps its last good configuration", e.getMessage(), pid);
+                log.error("configuration change refused: {} (file {}); {} keeps its last good configuration", e.getMessage(), file, pid);
                 continue;
             }
             cache.put(pid, next);
