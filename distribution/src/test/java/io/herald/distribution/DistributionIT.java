@@ -298,7 +298,12 @@ class DistributionIT {
             }
         }
 
+        /**
+         * Waits until the server accepts mail: "Herald started" is logged (the plugins present at start-up have
+         * started; before that the listener may already answer, with 451 4.3.0 for every recipient) and the port answers.
+         */
         void awaitSmtp(Duration timeout) throws InterruptedException {
+            awaitLog("Herald started", timeout);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (true) {
                 if (!process.isAlive()) fail("the server exited with " + process.exitValue() + ":\n" + log());

@@ -65,6 +65,7 @@ final class RunCommand implements Callable<Integer> {
         log.info("Herald starting: home {}, {} host", home, plainHost ? "plain" : "OSGi");
         HeraldServer.Builder builder = HeraldServer.builder().home(home).watchConfiguration(Duration.ofMillis(500));
         if (plugins != null) builder.discoverPlugins(plugins);
+        else builder.gateUntilPluginsStarted();
         ports.forEach((pid, kv) -> kv.forEach((k, v) -> builder.set(pid, k, v)));
         HeraldServer server;
         FelixHost felix = null;
@@ -105,7 +106,9 @@ final class RunCommand implements Callable<Integer> {
         }, "herald-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
-        if (awaitStore(server, Duration.ofSeconds(storeTimeout), log)) {
+        boolean store = awaitStore(server, osgi, Duration.ofSeconds(storeTimeout), log);
+        server.pluginsStarted();
+        if (store) {
             try {
                 String postmaster = server.configs().get("route-local").get("postmaster", "postmaster@localhost");
                 DemoAccounts.ensure(server.paths().data(), server.mailboxStore(), postmaster, log);
@@ -119,13 +122,20 @@ final class RunCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /** Waits for a mailbox store plugin to become active (plugins start asynchronously under the OSGi host). */
-    private static boolean awaitStore(HeraldServer server, Duration timeout, Logger log) throws InterruptedException {
+    /**
+     * Waits for a mailbox store plugin to become active and for every plugin bundle present at start-up to have
+     * started, failed or be waiting for a requirement (plugins start asynchronously under the OSGi host).
+     */
+    private static boolean awaitStore(HeraldServer server, FelixHost osgi, Duration timeout, Logger log) throws InterruptedException {
         if (!(server.mailboxStore() instanceof ActiveMailboxStore active)) return true;
         long t0 = System.nanoTime();
         long deadline = t0 + timeout.toNanos();
-        while (!active.isPresent()) {
+        while (!active.isPresent() || (osgi != null && !osgi.settled())) {
             if (System.nanoTime() > deadline) {
+                if (active.isPresent()) {
+                    log.warn("plugins still starting after {} s; see 'herald plugins'", timeout.toSeconds());
+                    return true;
+                }
                 log.warn("no mailbox store plugin became active within {} s: local recipients are answered 451 4.3.0 "
                         + "(try again later) and the demo mailboxes are not created; see 'herald plugins'", timeout.toSeconds());
                 return false;

@@ -66,6 +66,11 @@ public final class FelixHost implements AutoCloseable {
         return extender.plugins();
     }
 
+    /** True when no plugin bundle is between installed-and-resolved and started (see {@link PluginExtender#settled()}). */
+    public boolean settled() {
+        return extender.settled();
+    }
+
     public Framework framework() {
         return framework;
     }

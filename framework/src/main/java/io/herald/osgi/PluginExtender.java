@@ -126,6 +126,17 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
         return out;
     }
 
+    /**
+     * True when every plugin bundle is active, failed, or waiting for a requirement (RESOLVING): none is resolved but
+     * not yet started, which is where FileInstall's start of a freshly installed bundle is.
+     */
+    public boolean settled() {
+        for (PluginStatus p : plugins()) {
+            if (p.state() instanceof PluginState.Stopped) return false;
+        }
+        return true;
+    }
+
     @Override
     public Tracked addingBundle(Bundle bundle, BundleEvent event) {
         String module = bundle.getHeaders("").get(HEADER);

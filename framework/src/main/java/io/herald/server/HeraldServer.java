@@ -54,6 +54,11 @@ public final class HeraldServer implements AutoCloseable {
     private final boolean readOnly;
     private final java.time.Duration watchConfiguration;
     private FileQueue queue;
+    private DeliveryAgent agent;
+    private final boolean gated;
+    /** Entries that became ready while the gate was closed; null once it is open. */
+    private List<io.herald.queue.QueueEntry> held = new ArrayList<>();
+    private static final String STARTING = "herald-starting";
     private SmtpServer smtp;
 
     private HeraldServer(Builder b) {
@@ -61,6 +66,7 @@ public final class HeraldServer implements AutoCloseable {
         this.configs = new ConfigStore(paths.conf(), b.overrides);
         this.identity = io.herald.config.LiveIdentity.following(configs);
         this.watchConfiguration = b.watchConfiguration;
+        this.gated = b.gated;
         registry.failureLimit(configs.get("herald").getInt("pluginFailureLimit", 5, 0, 1_000_000));
         this.readOnly = b.readOnly;
         this.events = new EventDispatcher(registry, 10_000);
@@ -73,6 +79,16 @@ public final class HeraldServer implements AutoCloseable {
 
     private HeraldServer start(List<HeraldPlugin> modules) throws IOException {
         if (!readOnly) Files.createDirectories(paths.data());
+        if (gated && !readOnly) {
+            // Until the plugins have started: a recipient no router claims is "try again later", not "relaying denied".
+            io.herald.api.routing.Router starting = new io.herald.api.routing.Router() {
+                @Override public int priority() { return Integer.MAX_VALUE; }
+                @Override public io.herald.api.routing.Route route(io.herald.api.mail.Envelope e, io.herald.api.mail.MailAddress r) {
+                    return io.herald.api.routing.Route.refuse(451, "4.3.0", "the server is starting; try again later");
+                }
+            };
+            registry.add(new Plugin(STARTING, "core", List.of(), List.of(starting), List.of(), List.of()));
+        }
         plugins.addAll(host.startAll(modules));
         if (readOnly) return this;
         QueueSettings queueSettings = QueueSettings.from(configs.get(QueueSettings.PID));
@@ -80,7 +96,8 @@ public final class HeraldServer implements AutoCloseable {
         DeliveryAgent agent = new DeliveryAgent(queue, registry, queueSettings, BounceSink.NONE);
         closeables.add(agent);
         closeables.add(queue);
-        int recovered = agent.start();
+        int recovered = gated ? queue.start(this::gate) : agent.start();
+        this.agent = agent;
         if (recovered > 0) log.info("queue: {} messages recovered from {}", recovered, paths.queue());
         smtp = new SmtpServer(SmtpSettings.from(configs.get(SmtpSettings.PID)), identity, registry, queue);
         closeables.add(smtp);
@@ -93,6 +110,33 @@ public final class HeraldServer implements AutoCloseable {
         }
         log.info("Herald {} ready: local domains {}, data in {}", identity.hostname(), identity.localDomains(), paths.data());
         return this;
+    }
+
+    /** The queue's consumer while gated: holds ready entries until {@link #pluginsStarted()}. */
+    private void gate(io.herald.queue.QueueEntry entry) {
+        synchronized (this) {
+            if (held != null) {
+                held.add(entry);
+                return;
+            }
+        }
+        agent.submit(entry);
+    }
+
+    /**
+     * Opens the gate of a server built with {@link Builder#gateUntilPluginsStarted()}: the plugins that were there at
+     * start-up have started (or failed), so recipients no router claims are refused as usual again and delivery begins
+     * (recovered and newly accepted mail, held until now). Idempotent.
+     */
+    public void pluginsStarted() {
+        List<io.herald.queue.QueueEntry> release;
+        synchronized (this) {
+            if (held == null) return;
+            release = held;
+            held = null;
+        }
+        registry.remove(STARTING);
+        if (agent != null) release.forEach(agent::submit);
     }
 
     /** The port the SMTP listener is bound to (useful when the configuration asked for port 0). */
@@ -151,6 +195,17 @@ public final class HeraldServer implements AutoCloseable {
         private final List<HeraldPlugin> plugins = new ArrayList<>();
         private boolean readOnly;
         private java.time.Duration watchConfiguration;
+        private boolean gated;
+
+        /**
+         * For hosts that start plugins after the server (the OSGi host): until {@link HeraldServer#pluginsStarted()},
+         * a recipient no router claims gets {@code 451 4.3.0} instead of {@code 550 5.7.1}, and nothing is delivered
+         * (so recovered mail does not meet an empty router chain).
+         */
+        public Builder gateUntilPluginsStarted() {
+            this.gated = true;
+            return this;
+        }
 
         /**
          * Hot reconfiguration: look at {@code conf/} this often and apply changed files (see {@link ConfigStore#reload()}).
