@@ -22,14 +22,32 @@ import static org.assertj.core.api.Assertions.fail;
 class IsolationIT extends DistHarness {
 
     void isolates(String file, byte[] jar, String expectedLinePattern) throws Exception {
+        isolates(file, jar, expectedLinePattern, null);
+    }
+
+    /**
+     * @param activeFirst when given, the plugin is deployed and seen active (listed under this name) before the load
+     *                    starts. Used for the hanging router: delivery calls routers again WITHOUT a time limit
+     *                    (DeliveryAgent, not yet guarded), so a message accepted just before the router registered
+     *                    would hang a delivery thread forever. Known gap, reported to the delivery owners.
+     */
+    void isolates(String file, byte[] jar, String expectedLinePattern, String activeFirst) throws Exception {
         Path smtpCfg = home.resolve("conf/smtp.cfg");
         // A short time limit for plugin calls, so that a hanging plugin costs seconds, not minutes.
         Files.writeString(smtpCfg, Files.readString(smtpCfg) + "\nhookTimeout = 1s\n");
         DistributionIT.Server server = start();
         int port = server.smtpPort;
+        if (activeFirst != null) {
+            writeAtomically(home.resolve("plugins").resolve(file), jar);
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!plugins().lines().anyMatch(l -> l.startsWith(activeFirst + " ") && l.contains(" active "))) {
+                if (System.nanoTime() > until) fail(activeFirst + " not active:\n" + plugins());
+                Thread.sleep(100);
+            }
+        }
         try (Load load = new Load(port, "olaf@herald.test", true, 60, Duration.ofMinutes(3), 50)) {
             Thread.sleep(500);
-            writeAtomically(home.resolve("plugins").resolve(file), jar);
+            if (activeFirst == null) writeAtomically(home.resolve("plugins").resolve(file), jar);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             String listing;
             while (!(listing = plugins()).lines().anyMatch(l -> l.matches(expectedLinePattern))) {
@@ -70,7 +88,8 @@ class IsolationIT extends DistHarness {
     void aRouterThatHangsOnEveryCallIsQuarantined() throws Exception {
         isolates("hanging-router.jar", bundle(HangingRouterPlugin.class, "io.herald.test.hangingrouter", "1.0.0",
                         API_IMPORTS, Map.of()),
-                "io\\.herald\\.test\\.hangingrouter\\s+1\\.0\\.0\\s+failed\\s+-\\s+quarantined: 5 consecutive failed calls.*TimeoutException.*");
+                "io\\.herald\\.test\\.hangingrouter\\s+1\\.0\\.0\\s+failed\\s+-\\s+quarantined: 5 consecutive failed calls.*TimeoutException.*",
+                "hanging-router");
     }
 
     static String utf8(byte[] b) {
