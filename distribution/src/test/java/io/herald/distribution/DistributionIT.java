@@ -197,7 +197,15 @@ class DistributionIT {
     }
 
     List<String> listLines(String address) throws Exception {
-        Result r = herald("mailbox", "list", address);
+        return listLinesOf(this::herald, address);
+    }
+
+    interface Tool {
+        Result run(String... args) throws Exception;
+    }
+
+    static List<String> listLinesOf(Tool herald, String address) throws Exception {
+        Result r = herald.run("mailbox", "list", address);
         assertThat(r.exit).as(r.stderr()).isZero();
         return new String(r.stdout, StandardCharsets.UTF_8).lines().toList();
     }
@@ -293,7 +301,12 @@ class DistributionIT {
             }
         }
 
+        /**
+         * Waits until the server accepts mail: "Herald started" is logged (the plugins present at start-up have
+         * started; before that the listener may already answer, with 451 4.3.0 for every recipient) and the port answers.
+         */
         void awaitSmtp(Duration timeout) throws InterruptedException {
+            awaitLog("Herald started", timeout);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (true) {
                 if (!process.isAlive()) fail("the server exited with " + process.exitValue() + ":\n" + log());

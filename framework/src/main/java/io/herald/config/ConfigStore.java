@@ -14,17 +14,49 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * The configuration of every component: {@code conf/<pid>.cfg} properties files, with overrides given in code
  * (tests, command-line options) taking precedence. A missing folder or file means "all defaults": the server
  * starts with no configuration at all.
+ *
+ * <p><b>Hot reconfiguration.</b> {@link #reload()} re-reads every file that changed since it was last read and hands
+ * each changed pid to its {@link #addListener listeners}: first every listener's {@link Listener#validate validate}
+ * (one that throws, typically a {@link io.herald.api.config.ConfigurationException} naming file, key, value and what
+ * is allowed, refuses the change: the message is logged, {@link #get} keeps answering the last good configuration
+ * and no listener is told), then every listener's {@link Listener#apply apply}. {@link #watch} calls {@code reload()}
+ * periodically from a daemon thread; the running server does that for {@code conf/}.
  */
 public final class ConfigStore {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ConfigStore.class);
 
     private final Path confDir;
     private final Map<String, Map<String, String>> overrides;
     private final Map<String, Configuration> cache = new ConcurrentHashMap<>();
+    /** What each pid's file looked like when it was last read (size and modification time), to find changes. */
+    private final Map<String, String> stamps = new ConcurrentHashMap<>();
+    private final Map<String, java.util.List<Listener>> listeners = new ConcurrentHashMap<>();
+    private volatile Thread watcher;
+
+    /** Told about a changed configuration of one pid. */
+    public interface Listener {
+        /** Checks the new configuration; throw (a ConfigurationException) to refuse it. Default: accept. */
+        default void validate(Configuration next) { }
+
+        /** Applies a configuration that every listener of its pid accepted. */
+        void apply(Configuration next);
+    }
+
+    /** A listener of only {@code apply}, with a validation function (e.g. {@code SmtpSettings::from}). */
+    public static Listener listener(java.util.function.Function<Configuration, ?> validate, Consumer<Configuration> apply) {
+        return new Listener() {
+            @Override public void validate(Configuration next) { validate.apply(next); }
+            @Override public void apply(Configuration next) { apply.accept(next); }
+        };
+    }
 
     /**
      * @param confDir   the {@code conf/} folder; may be null or missing
@@ -43,7 +75,116 @@ public final class ConfigStore {
 
     /** The configuration of one component. */
     public Configuration get(String pid) {
-        return cache.computeIfAbsent(pid, this::load);
+        return cache.computeIfAbsent(pid, p -> {
+            stamps.put(p, stamp(p));
+            return load(p);
+        });
+    }
+
+    /** Registers a listener for one pid (a component's or a plugin's). */
+    public void addListener(String pid, Listener listener) {
+        get(pid);
+        listeners.computeIfAbsent(pid, k -> new CopyOnWriteArrayList<>()).add(listener);
+    }
+
+    public void removeListener(String pid, Listener listener) {
+        java.util.List<Listener> l = listeners.get(pid);
+        if (l != null) l.remove(listener);
+    }
+
+    /**
+     * Re-reads the files of every pid read so far (and of every {@code *.cfg} present) that changed, validates each
+     * changed configuration with its listeners and applies it, or refuses it and keeps the last good one.
+     *
+     * @return the pids whose new configuration was applied
+     */
+    public synchronized java.util.List<String> reload() {
+        if (confDir == null) return java.util.List.of();
+        Set<String> pids = new TreeSet<>(cache.keySet());
+        if (Files.isDirectory(confDir)) {
+            try (java.util.stream.Stream<Path> files = Files.list(confDir)) {
+                files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".cfg"))
+                        .forEach(n -> pids.add(n.substring(0, n.length() - 4)));
+            } catch (IOException e) {
+                log.warn("cannot list {}: {}", confDir, e.toString());
+            }
+        }
+        java.util.List<String> applied = new java.util.ArrayList<>();
+        for (String pid : pids) {
+            String stamp = stamp(pid);
+            String old = stamps.get(pid);
+            if (stamp.equals(old)) continue;
+            stamps.put(pid, stamp);
+            if (old == null && !cache.containsKey(pid)) {
+                // Never read before: nothing uses it yet; it is read on first use.
+                continue;
+            }
+            Path file = confDir.resolve(pid + ".cfg");
+            Configuration next;
+            try {
+                next = load(pid);
+            } catch (RuntimeException e) {
+                log.error("configuration change refused: {}: {}; keeping the last good configuration of {}", file, e.getMessage(), pid);
+                continue;
+            }
+            if (next.equals(cache.get(pid))) continue;
+            java.util.List<Listener> ls = listeners.getOrDefault(pid, java.util.List.of());
+            try {
+                for (Listener l : ls) l.validate(next);
+            } catch (RuntimeException e) {
+                log.error("configuration change refused: {} (file {}); {} keeps its last good configuration", e.getMessage(), file, pid);
+                continue;
+            }
+            cache.put(pid, next);
+            for (Listener l : ls) {
+                try {
+                    l.apply(next);
+                } catch (RuntimeException e) {
+                    log.error("applying the new configuration of {} failed: {}", pid, e.toString(), e);
+                }
+            }
+            log.info("configuration {} reloaded from {} ({} listener(s))", pid, file, ls.size());
+            applied.add(pid);
+        }
+        return applied;
+    }
+
+    /** Calls {@link #reload()} every {@code period} from a daemon thread until {@link #close()}. */
+    public synchronized void watch(java.time.Duration period) {
+        if (watcher != null || confDir == null) return;
+        Thread t = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    Thread.sleep(period.toMillis());
+                    reload();
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    log.warn("watching {} failed: {}", confDir, e.toString(), e);
+                }
+            }
+        }, "herald-conf-watcher");
+        t.setDaemon(true);
+        t.start();
+        watcher = t;
+    }
+
+    /** Stops {@link #watch watching}. */
+    public synchronized void close() {
+        if (watcher != null) watcher.interrupt();
+        watcher = null;
+    }
+
+    private String stamp(String pid) {
+        if (confDir == null) return "";
+        Path file = confDir.resolve(pid + ".cfg");
+        try {
+            if (!Files.isRegularFile(file)) return "absent";
+            return Files.size(file) + "@" + Files.getLastModifiedTime(file).toMillis() + "#"
+                    + java.util.Arrays.hashCode(Files.readAllBytes(file));
+        } catch (IOException e) {
+            return "unreadable";
+        }
     }
 
     private Configuration load(String pid) {

@@ -39,9 +39,23 @@ public final class ActiveMailboxStore implements MailboxStore {
         return registry.snapshot().mailboxStore().isPresent();
     }
 
+    /**
+     * Whether the mailbox exists in the active store.
+     *
+     * @throws NoStoreException when no store plugin is active (yet): "no" would be a lie that turns into a permanent
+     *         refusal ({@code 550 5.1.1}) of mail for an existing user while the store plugin is still starting; a
+     *         router that calls this fails instead, and the SMTP core answers {@code 451 4.3.0} (try again later)
+     */
     @Override
     public boolean exists(String mailbox) {
-        return registry.snapshot().mailboxStore().map(s -> s.exists(mailbox)).orElse(false);
+        return registry.snapshot().mailboxStore().orElseThrow(NoStoreException::new).exists(mailbox);
+    }
+
+    /** No mailbox store plugin is active now: a temporary condition (the store plugin is starting, or being updated). */
+    public static final class NoStoreException extends IllegalStateException {
+        public NoStoreException() {
+            super("no mailbox store plugin is active");
+        }
     }
 
     @Override

@@ -22,11 +22,66 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class ExtensionRegistry {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ExtensionRegistry.class);
+
     private final CopyOnWriteArrayList<Plugin> plugins = new CopyOnWriteArrayList<>();
     private final CopyOnWriteArrayList<Plugin> builtIns = new CopyOnWriteArrayList<>();
     private volatile Extensions current = new Extensions(Map.of());
+    private final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> failures = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile int failureLimit = 5;
+    private volatile java.util.function.BiConsumer<String, String> quarantine = (name, reason) -> remove(name);
+
+    /**
+     * The circuit breaker: after this many consecutive failed calls (thrown, timed out) into the contributions of one
+     * plugin, with no successful call in between, the plugin is quarantined (see {@link #onQuarantine}). 0: never.
+     */
+    public void failureLimit(int limit) {
+        this.failureLimit = limit;
+    }
+
+    /**
+     * What quarantining a plugin does: given the plugin's name and the reason. By default it is withdrawn from the
+     * registry; the OSGi extender also marks it FAILED with the reason. Runs on a thread of its own.
+     */
+    public void onQuarantine(java.util.function.BiConsumer<String, String> handler) {
+        this.quarantine = handler;
+    }
+
+    /**
+     * Records the outcome of one call into a contribution (a router, a hook): {@code failure} is null on success.
+     * Calls that could not even start (the executor was saturated) are not the plugin's fault: don't record them.
+     */
+    public void recordOutcome(Object contribution, Throwable failure) {
+        String name = owner(contribution);
+        if (name == null) return;
+        if (failure == null) {
+            java.util.concurrent.atomic.AtomicInteger n = failures.get(name);
+            if (n != null) n.set(0);
+            return;
+        }
+        int limit = failureLimit;
+        int n = failures.computeIfAbsent(name, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        if (limit > 0 && n == limit) {
+            Throwable root = failure;
+            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            String reason = limit + " consecutive failed calls into " + contribution.getClass().getName() + ", the last: " + root;
+            log.error("plugin {} quarantined (withdrawn from the registry): {}", name, reason);
+            java.util.function.BiConsumer<String, String> q = quarantine;
+            Thread t = new Thread(() -> q.accept(name, reason), "herald-quarantine-" + name);
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private String owner(Object contribution) {
+        for (Plugin p : plugins) {
+            for (Object o : p.distinctContributions()) if (o == contribution) return p.name();
+        }
+        return null;
+    }
 
     public void add(Plugin plugin) {
+        failures.remove(plugin.name());
         plugins.removeIf(p -> p.name().equals(plugin.name()));
         plugins.add(plugin);
         rebuild();
@@ -48,6 +103,12 @@ public final class ExtensionRegistry {
      */
     public void addBuiltIn(Plugin contributions) {
         builtIns.add(contributions);
+        rebuild();
+    }
+
+    /** Withdraws built-in contributions added under this name. */
+    public void removeBuiltIn(String name) {
+        builtIns.removeIf(p -> p.name().equals(name));
         rebuild();
     }
 

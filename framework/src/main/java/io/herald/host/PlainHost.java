@@ -69,6 +69,10 @@ public final class PlainHost {
         });
     }
 
+    public ConfigStore configs() { return configs; }
+
+    public ExtensionRegistry registry() { return registry; }
+
     /** The plugins on the class path, in a stable order (by class name). */
     public static List<HeraldPlugin> discover(ClassLoader loader) {
         List<HeraldPlugin> found = new ArrayList<>();
@@ -83,7 +87,11 @@ public final class PlainHost {
      * @throws PluginStartException when the module cannot be built; nothing is registered then
      */
     public Plugin start(HeraldPlugin module, String name, String version) {
-        Configuration config = configs.get(module.configPid());
+        return start(module, name, version, configs.get(module.configPid()));
+    }
+
+    /** As {@link #start(HeraldPlugin, String, String)} with this configuration (a restart with the last good one). */
+    public Plugin start(HeraldPlugin module, String name, String version, Configuration config) {
         Path dataDir = paths.pluginData(name);
         if (!readOnly) {
             try {

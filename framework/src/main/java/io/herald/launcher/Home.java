@@ -68,6 +68,50 @@ public final class Home {
     }
 
     /**
+     * The jars a plugin bundle embeds on its {@code Bundle-ClassPath} (e.g. Lucene inside the mailbox-lucene bundle),
+     * which a {@link URLClassLoader} cannot read inside the bundle: extracted once into a cache folder
+     * ({@code <java.io.tmpdir>/herald-plugin-libs-<user>/<digest of the jar's path, size and time>/}) and returned
+     * in {@code Bundle-ClassPath} order. A plain jar (no such header) has none.
+     */
+    static List<Path> embeddedLibraries(Path jar) {
+        try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+            java.util.jar.Manifest mf = file.getManifest();
+            String cp = mf == null ? null : mf.getMainAttributes().getValue("Bundle-ClassPath");
+            if (cp == null || cp.isBlank()) return List.of();
+            String key = jar.toAbsolutePath() + "|" + Files.size(jar) + "|" + Files.getLastModifiedTime(jar).toMillis();
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String hex = java.util.HexFormat.of().formatHex(digest, 0, 8);
+            Path dir = Path.of(System.getProperty("java.io.tmpdir"), "herald-plugin-libs-" + System.getProperty("user.name", "user"),
+                    jar.getFileName() + "-" + hex);
+            List<Path> out = new ArrayList<>();
+            for (String raw : cp.split(",")) {
+                String entry = raw.trim();
+                int semi = entry.indexOf(';');
+                if (semi >= 0) entry = entry.substring(0, semi).trim();
+                if (entry.isEmpty() || entry.equals(".") || !entry.endsWith(".jar")) continue;
+                java.util.jar.JarEntry e = file.getJarEntry(entry);
+                if (e == null) continue;
+                Path target = dir.resolve(entry).normalize();
+                if (!target.startsWith(dir)) continue;
+                if (!Files.isRegularFile(target)) {
+                    Files.createDirectories(target.getParent());
+                    Path tmp = Files.createTempFile(target.getParent(), "lib", ".part");
+                    try (java.io.InputStream in = file.getInputStream(e)) {
+                        Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+                out.add(target);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the libraries embedded in " + jar, e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * A class loader over {@link #pluginJars(Path, Path) the plugin jars} whose parent is the launcher's (application) class loader, so that
      * plugins see the API and the libraries in {@code lib/}, and {@link java.util.ServiceLoader} finds plugins in both.
      */
@@ -76,6 +120,7 @@ public final class Home {
         for (Path jar : pluginJars(home, distribution())) {
             try {
                 urls.add(jar.toUri().toURL());
+                for (Path lib : embeddedLibraries(jar)) urls.add(lib.toUri().toURL());
             } catch (MalformedURLException e) {
                 throw new IllegalStateException(e);
             }

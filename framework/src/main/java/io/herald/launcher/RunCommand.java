@@ -3,6 +3,7 @@ package io.herald.launcher;
 import io.herald.api.mailbox.MailboxException;
 import io.herald.config.ConfigStore;
 import io.herald.host.ActiveMailboxStore;
+import io.herald.osgi.FelixHost;
 import io.herald.server.HeraldServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,11 +13,21 @@ import picocli.CommandLine.ParentCommand;
 
 import java.net.URLClassLoader;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code herald run}: starts the server and runs until stopped (Ctrl-C, SIGTERM). */
+/**
+ * {@code herald run}: starts the server and runs until stopped (Ctrl-C, SIGTERM).
+ *
+ * <p>The core (SMTP, queue, delivery, configuration) starts first, with no plugin; then the OSGi host: Felix with
+ * ConfigAdmin and FileInstall from {@code system/}, FileInstall watching {@code <home>/plugins} (hot deploy), the
+ * extender starting each plugin bundle into the core's registry as it becomes active. Plugins therefore start
+ * asynchronously: until the mailbox store plugin is active, local recipients get {@code 451 4.3.0} (try again later),
+ * never {@code 550}, and the demo mailboxes are created once it is (waiting at most {@code --store-timeout}).
+ * {@code conf/} is re-read every half second (hot reconfiguration).
+ */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Start the server in the foreground; it stops cleanly on Ctrl-C or SIGTERM.")
 final class RunCommand implements Callable<Integer> {
@@ -27,6 +38,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--port-offset", paramLabel = "N", defaultValue = "0",
             description = "Add N to every listening port (SMTP 2525 -> 2525+N, ...), to run several servers side by side.")
     int portOffset;
+
+    @Option(names = "--plain-host", description = "Load plugins/*.jar once with a plain class loader instead of the "
+            + "OSGi host (no hot deploy; for diagnosis).")
+    boolean plainHost;
+
+    @Option(names = "--store-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "How long to wait at start-up for a mailbox store plugin before giving up on the demo mailboxes (default: ${DEFAULT-VALUE}).")
+    int storeTimeout;
 
     @Override
     public Integer call() throws Exception {
@@ -41,27 +60,43 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new Main.CommandFailedException(e.getMessage());
         }
-        URLClassLoader plugins = Home.pluginLoader(home);
-        log.info("Herald starting: home {}, plugin jars {}", home,
-                Home.pluginJars(home, Home.distribution()).stream().map(p -> p.getFileName().toString()).toList());
-        HeraldServer.Builder builder = HeraldServer.builder().home(home).discoverPlugins(plugins);
+        Path dist = Home.distribution();
+        URLClassLoader plugins = plainHost ? Home.pluginLoader(home) : null;
+        log.info("Herald starting: home {}, {} host", home, plainHost ? "plain" : "OSGi");
+        HeraldServer.Builder builder = HeraldServer.builder().home(home).watchConfiguration(Duration.ofMillis(500));
+        if (plugins != null) builder.discoverPlugins(plugins);
+        else builder.gateUntilPluginsStarted();
         ports.forEach((pid, kv) -> kv.forEach((k, v) -> builder.set(pid, k, v)));
-        builder.beforeListening(s -> createDemoAccounts(s, log));
         HeraldServer server;
+        FelixHost felix = null;
         try {
             server = builder.start();
         } catch (RuntimeException | java.io.IOException e) {
             log.error("Herald could not start: {}", e.toString(), e);
-            plugins.close();
+            if (plugins != null) plugins.close();
             throw e;
         }
+        if (!plainHost) {
+            try {
+                felix = FelixHost.builder(server.paths(), server.host())
+                        .systemBundles((dist != null ? dist : home).resolve("system"))
+                        .builtInPlugins(dist == null ? null : dist.resolve("plugins"))
+                        .start();
+            } catch (Exception e) {
+                log.error("Herald could not start the OSGi host: {}", e.toString(), e);
+                server.close();
+                throw e;
+            }
+        }
 
+        FelixHost osgi = felix;
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             log.info("Herald stopping");
             try {
                 server.close();
-                plugins.close();
+                if (osgi != null) osgi.close();
+                if (plugins != null) plugins.close();
             } catch (Exception e) {
                 log.warn("while stopping: {}", e.toString());
             } finally {
@@ -71,24 +106,51 @@ final class RunCommand implements Callable<Integer> {
         }, "herald-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
+        boolean store = awaitStore(server, osgi, Duration.ofSeconds(storeTimeout), log);
+        server.pluginsStarted();
+        if (store) {
+            try {
+                String postmaster = server.configs().get("route-local").get("postmaster", "postmaster@localhost");
+                DemoAccounts.ensure(server.paths().data(), server.mailboxStore(), postmaster, log);
+                // the demo accounts can log in (auth-file); under OSGi its classes are read from the plugin jars
+                if (plugins != null) {
+                    server.ensureUsers(DemoAccounts.read(server.paths().data()), plugins);
+                } else {
+                    try (URLClassLoader jars = Home.pluginLoader(home)) {
+                        server.ensureUsers(DemoAccounts.read(server.paths().data()), jars);
+                    }
+                }
+            } catch (MailboxException | java.io.IOException e) {
+                log.error("cannot create the demo mailboxes: {}", e.toString(), e);
+            }
+        }
         log.info("Herald started in {} ms: data in {}, logs in {}", (System.nanoTime() - t0) / 1_000_000,
                 server.paths().data(), server.paths().logs());
         stopped.await();
         return ExitCodes.OK;
     }
 
-    /** On first start, the demo mailboxes exist before the SMTP listener accepts anyone. */
-    private static void createDemoAccounts(HeraldServer server, Logger log) {
-        if (server.mailboxStore() instanceof ActiveMailboxStore active && !active.isPresent()) {
-            log.warn("no mailbox store plugin is active: local delivery is impossible, demo mailboxes not created");
-            return;
+    /**
+     * Waits for a mailbox store plugin to become active and for every plugin bundle present at start-up to have
+     * started, failed or be waiting for a requirement (plugins start asynchronously under the OSGi host).
+     */
+    private static boolean awaitStore(HeraldServer server, FelixHost osgi, Duration timeout, Logger log) throws InterruptedException {
+        if (!(server.mailboxStore() instanceof ActiveMailboxStore active)) return true;
+        long t0 = System.nanoTime();
+        long deadline = t0 + timeout.toNanos();
+        while (!active.isPresent() || (osgi != null && !osgi.settled())) {
+            if (System.nanoTime() > deadline) {
+                if (active.isPresent()) {
+                    log.warn("plugins still starting after {} s; see 'herald plugins'", timeout.toSeconds());
+                    return true;
+                }
+                log.warn("no mailbox store plugin became active within {} s: local recipients are answered 451 4.3.0 "
+                        + "(try again later) and the demo mailboxes are not created; see 'herald plugins'", timeout.toSeconds());
+                return false;
+            }
+            Thread.sleep(20);
         }
-        try {
-            String postmaster = server.configs().get("route-local").get("postmaster", "postmaster@localhost");
-            DemoAccounts.ensure(server.paths().data(), server.mailboxStore(), postmaster, log);
-            server.ensureUsers(DemoAccounts.read(server.paths().data()));   // the demo accounts can log in (auth-file)
-        } catch (MailboxException | java.io.IOException e) {
-            log.error("cannot create the demo mailboxes: {}", e.toString(), e);
-        }
+        log.debug("mailbox store active after {} ms", (System.nanoTime() - t0) / 1_000_000);
+        return true;
     }
 }

@@ -66,6 +66,11 @@ public final class FelixHost implements AutoCloseable {
         return extender.plugins();
     }
 
+    /** True when no plugin bundle is between installed-and-resolved and started (see {@link PluginExtender#settled()}). */
+    public boolean settled() {
+        return extender.settled();
+    }
+
     public Framework framework() {
         return framework;
     }
@@ -114,6 +119,7 @@ public final class FelixHost implements AutoCloseable {
         private final HeraldPaths paths;
         private final PlainHost host;
         private Path systemBundles;
+        private Path builtInPlugins;
         private long pollMillis = 250;
         private final Map<String, String> properties = new HashMap<>();
 
@@ -125,6 +131,16 @@ public final class FelixHost implements AutoCloseable {
         /** The folder with the infrastructure bundles (FileInstall, ConfigAdmin); {@code <home>/system} by default. */
         public Builder systemBundles(Path dir) {
             this.systemBundles = dir;
+            return this;
+        }
+
+        /**
+         * The distribution's own {@code plugins/} when the home is elsewhere ({@code --home}): its jars are installed
+         * and started too, except those of which {@code <home>/plugins} has a jar of the same file name (the home's
+         * wins and is hot-deployable; the distribution's are not watched).
+         */
+        public Builder builtInPlugins(Path dir) {
+            this.builtInPlugins = dir;
             return this;
         }
 
@@ -165,7 +181,8 @@ public final class FelixHost implements AutoCloseable {
             Framework framework = factory.newFramework((Map) config);
             long t0 = System.nanoTime();
             framework.init();
-            PluginExtender extender = new PluginExtender(framework.getBundleContext(), host);
+            PluginExtender extender = new PluginExtender(framework.getBundleContext(), host)
+                    .stateFile(paths.data().resolve("plugins.state"));
             extender.open();
             try {
                 framework.start();
@@ -176,6 +193,16 @@ public final class FelixHost implements AutoCloseable {
                     }
                 }
                 for (Bundle b : installed) b.start();
+                for (Path jar : builtIns()) {
+                    try (InputStream in = Files.newInputStream(jar)) {
+                        Bundle b = framework.getBundleContext().installBundle(jar.toUri().toString(), in);
+                        try {
+                            b.start();
+                        } catch (BundleException e) {
+                            log.error("built-in plugin {} cannot start: {}", jar, e.getMessage());
+                        }
+                    }
+                }
             } catch (BundleException | IOException | RuntimeException e) {
                 extender.close();
                 framework.stop();
@@ -184,6 +211,15 @@ public final class FelixHost implements AutoCloseable {
             log.info("Felix started in {} ms: watching {} ({} ms poll), system bundles from {}",
                     (System.nanoTime() - t0) / 1_000_000, paths.plugins(), pollMillis, dir);
             return new FelixHost(framework, extender, paths);
+        }
+
+        private List<Path> builtIns() throws IOException {
+            if (builtInPlugins == null || !Files.isDirectory(builtInPlugins)) return List.of();
+            if (Files.isDirectory(paths.plugins()) && Files.isSameFile(builtInPlugins, paths.plugins())) return List.of();
+            try (Stream<Path> s = Files.list(builtInPlugins)) {
+                return s.filter(p -> p.toString().endsWith(".jar"))
+                        .filter(p -> !Files.exists(paths.plugins().resolve(p.getFileName()))).sorted().toList();
+            }
         }
 
         private static List<Path> systemJars(Path dir) throws IOException {

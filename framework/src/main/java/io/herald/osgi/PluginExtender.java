@@ -48,14 +48,61 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
     private final BundleTracker<Tracked> tracker;
     private final Map<Long, Tracked> tracked = new ConcurrentHashMap<>();
 
+    private volatile java.nio.file.Path stateFile;
+
     public PluginExtender(BundleContext context, PlainHost host) {
         this.context = context;
         this.host = host;
         this.tracker = new BundleTracker<>(context, MASK, this);
     }
 
+    /**
+     * Where to write every plugin's state on each change ({@code data/plugins.state}), for {@code bin/herald plugins}
+     * to read while the server runs.
+     */
+    public PluginExtender stateFile(java.nio.file.Path file) {
+        this.stateFile = file;
+        return this;
+    }
+
     public void open() {
+        // The circuit breaker's verdict: the plugin is withdrawn and FAILED until its bundle is updated or restarted.
+        host.registry().onQuarantine(this::quarantine);
         tracker.open();
+        writeState();
+    }
+
+    /** Withdraws the plugin of this name and marks it FAILED with the reason (the registry's circuit breaker). */
+    public void quarantine(String pluginName, String reason) {
+        for (Tracked t : tracked.values()) {
+            synchronized (t) {
+                if (t.plugin != null && t.plugin.name().equals(pluginName)) {
+                    withdraw(t);
+                    t.state = new PluginState.Failed("quarantined: " + reason);
+                }
+            }
+        }
+        host.registry().remove(pluginName);
+        writeState();
+    }
+
+    /** Writes {@link #plugins()} to the state file: one plugin a line, tab-separated (see {@link PluginStatus#line()}). */
+    public synchronized void writeState() {
+        java.nio.file.Path file = stateFile;
+        if (file == null) return;
+        StringBuilder out = new StringBuilder("# Herald plugins, written by the running server (pid ")
+                .append(ProcessHandle.current().pid()).append(") at ").append(java.time.Instant.now()).append('\n')
+                .append("# name\tversion\tstate\textension points\tdetail\tbundle\tlocation\n");
+        for (PluginStatus p : plugins()) out.append(p.line()).append('\n');
+        try {
+            java.nio.file.Files.createDirectories(file.getParent());
+            java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            java.nio.file.Files.writeString(tmp, out);
+            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            log.warn("cannot write {}: {}", file, e.toString());
+        }
     }
 
     @Override
@@ -79,6 +126,17 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
         return out;
     }
 
+    /**
+     * True when every plugin bundle is active, failed, or waiting for a requirement (RESOLVING): none is resolved but
+     * not yet started, which is where FileInstall's start of a freshly installed bundle is.
+     */
+    public boolean settled() {
+        for (PluginStatus p : plugins()) {
+            if (p.state() instanceof PluginState.Stopped) return false;
+        }
+        return true;
+    }
+
     @Override
     public Tracked addingBundle(Bundle bundle, BundleEvent event) {
         String module = bundle.getHeaders("").get(HEADER);
@@ -86,12 +144,14 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
         Tracked t = new Tracked(bundle, module.trim());
         tracked.put(bundle.getBundleId(), t);
         update(t);
+        writeState();
         return t;
     }
 
     @Override
     public void modifiedBundle(Bundle bundle, BundleEvent event, Tracked t) {
         update(t);
+        writeState();
     }
 
     @Override
@@ -100,6 +160,7 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
             withdraw(t);
         }
         tracked.remove(bundle.getBundleId(), t);
+        writeState();
     }
 
     private void update(Tracked t) {
@@ -130,9 +191,19 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
                         ? " (the bundle has its own copy of the API: it must import io.herald.api.*, not embed it)" : ""));
             }
             HeraldPlugin module = (HeraldPlugin) type.getDeclaredConstructor().newInstance();
-            Plugin plugin = host.start(module, module.configPid(), bundle.getVersion().toString());
+            io.herald.api.config.Configuration config = host.configs().get(module.configPid());
+            Plugin plugin = host.start(module, module.configPid(), bundle.getVersion().toString(), config);
             t.plugin = plugin;
+            t.config = config;
             t.state = new PluginState.Active(plugin);
+            t.listener = new io.herald.config.ConfigStore.Listener() {
+                @Override
+                public void apply(io.herald.api.config.Configuration next) {
+                    reconfigure(t, next);
+                }
+            };
+            t.pid = module.configPid();
+            host.configs().addListener(module.configPid(), t.listener);
             log.info("plugin bundle {} {} (id {}) active as plugin {}", bundle.getSymbolicName(), bundle.getVersion(),
                     bundle.getBundleId(), plugin.name());
         } catch (Exception | LinkageError e) {
@@ -144,10 +215,57 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
         }
     }
 
+    /**
+     * The plugin's configuration changed: the plugin is restarted with it (withdrawn, then started again from a fresh
+     * module instance). When it cannot start with the new configuration it is started again with the last good one,
+     * and the failure is logged naming the pid.
+     */
+    private void reconfigure(Tracked t, io.herald.api.config.Configuration next) {
+        synchronized (t) {
+            if (t.plugin == null) return;
+            Plugin old = t.plugin;
+            io.herald.api.config.Configuration lastGood = t.config;
+            withdraw(t);
+            try {
+                t.plugin = startModule(t, next);
+                t.config = next;
+                t.state = new PluginState.Active(t.plugin);
+                log.info("plugin {} restarted with its new configuration", old.name());
+            } catch (Exception | LinkageError e) {
+                log.error("plugin {} refused its new configuration ({}); restarting it with the last good one",
+                        old.name(), reason(t.module, e));
+                try {
+                    t.plugin = startModule(t, lastGood);
+                    t.state = new PluginState.Active(t.plugin);
+                } catch (Exception | LinkageError e2) {
+                    t.state = new PluginState.Failed(reason(t.module, e2));
+                    log.error("plugin {} failed: {}", old.name(), reason(t.module, e2), e2);
+                }
+            }
+            if (t.plugin != null) host.configs().addListener(t.pid, t.listener);
+        }
+        writeState();
+    }
+
+    private Plugin startModule(Tracked t, io.herald.api.config.Configuration config) throws ReflectiveOperationException {
+        Bundle bundle = t.bundle;
+        BundleWiring wiring = bundle.adapt(BundleWiring.class);
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        try {
+            if (wiring != null) thread.setContextClassLoader(wiring.getClassLoader());
+            HeraldPlugin module = (HeraldPlugin) bundle.loadClass(t.module).getDeclaredConstructor().newInstance();
+            return host.start(module, module.configPid(), bundle.getVersion().toString(), config);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
     private void withdraw(Tracked t) {
         Plugin plugin = t.plugin;
         if (plugin == null) return;
         t.plugin = null;
+        if (t.listener != null) host.configs().removeListener(t.pid, t.listener);
         host.stop(plugin);
         log.info("plugin {} withdrawn (bundle {} id {})", plugin.name(), t.bundle.getSymbolicName(), t.bundle.getBundleId());
     }
@@ -189,6 +307,9 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
         final String module;
         Plugin plugin;
         PluginState state = new PluginState.Stopped();
+        io.herald.api.config.Configuration config;
+        io.herald.config.ConfigStore.Listener listener;
+        String pid;
 
         Tracked(Bundle bundle, String module) {
             this.bundle = bundle;

@@ -12,4 +12,34 @@ package io.herald.osgi;
  */
 public record PluginStatus(long bundleId, String symbolicName, String version, String location, String module,
                            PluginState state) {
+
+    /**
+     * One line of {@code data/plugins.state}: name (the plugin's, or the bundle's symbolic name when it is not
+     * active), version, state (active, failed, resolving, stopped), extension points (comma-separated, "-" if none),
+     * detail (the failure's reason or the missing requirements), bundle id, location; separated by tabs.
+     */
+    public String line() {
+        String name = symbolicName;
+        String points = "-";
+        String kind;
+        String detail = "";
+        if (state instanceof PluginState.Active a) {
+            kind = "active";
+            name = a.plugin().name();
+            points = a.plugin().extensionPoints().isEmpty() ? "-" : String.join(",", a.plugin().extensionPoints());
+        } else if (state instanceof PluginState.Failed f) {
+            kind = "failed";
+            detail = f.reason();
+        } else if (state instanceof PluginState.Resolving r) {
+            kind = "resolving";
+            detail = "missing " + String.join("; ", r.missing());
+        } else {
+            kind = "stopped";
+        }
+        return String.join("\t", clean(name), clean(version), kind, points, clean(detail), Long.toString(bundleId), clean(location));
+    }
+
+    private static String clean(String s) {
+        return s == null ? "" : s.replaceAll("[\\t\\r\\n]+", " ");
+    }
 }

@@ -4,7 +4,6 @@ import io.herald.api.config.ServerIdentity;
 import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.plugin.HeraldPlugin;
 import io.herald.config.ConfigStore;
-import io.herald.config.ConfiguredIdentity;
 import io.herald.config.HeraldPaths;
 import io.herald.host.ActiveMailboxStore;
 import io.herald.host.ExtensionRegistry;
@@ -18,6 +17,7 @@ import io.herald.queue.QueueSettings;
 import io.herald.api.auth.UserAdmin;
 import io.herald.sasl.AuthThrottle;
 import io.herald.sasl.SaslService;
+import io.herald.api.routing.Router;
 import io.herald.api.smtp.SmtpHook;
 import io.herald.smtp.ListenerRole;
 import io.herald.spam.SpamChain;
@@ -72,8 +72,13 @@ public final class HeraldServer implements AutoCloseable {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final boolean readOnly;
     private final ClassLoader pluginLoader;
+    private final java.time.Duration watchConfiguration;
     private FileQueue queue;
-    private final List<StartStep> beforeListening;
+    private DeliveryAgent agent;
+    private final boolean gated;
+    /** Entries that became ready while the gate was closed; null once it is open. */
+    private List<io.herald.queue.QueueEntry> held = new ArrayList<>();
+    private static final String STARTING = "herald-starting";
     private final Map<ListenerRole, SmtpServer> listeners = new EnumMap<>(ListenerRole.class);
     private TlsContextProvider tls;
     private SaslService sasl;
@@ -81,9 +86,11 @@ public final class HeraldServer implements AutoCloseable {
     private HeraldServer(Builder b) {
         this.paths = new HeraldPaths(b.home);
         this.configs = new ConfigStore(paths.conf(), b.overrides);
-        this.identity = ConfiguredIdentity.from(configs.get("herald"));
+        this.identity = io.herald.config.LiveIdentity.following(configs);
+        this.watchConfiguration = b.watchConfiguration;
+        this.gated = b.gated;
+        registry.failureLimit(configs.get("herald").getInt("pluginFailureLimit", 5, 0, 1_000_000));
         this.readOnly = b.readOnly;
-        this.beforeListening = List.copyOf(b.beforeListening);
         this.pluginLoader = b.loader != null ? b.loader : Thread.currentThread().getContextClassLoader();
         this.events = new EventDispatcher(registry, 10_000);
         this.host = new PlainHost(registry, configs, paths, identity, events, Clock.systemUTC(), readOnly);
@@ -95,6 +102,16 @@ public final class HeraldServer implements AutoCloseable {
 
     private HeraldServer start(List<HeraldPlugin> modules) throws IOException {
         if (!readOnly) Files.createDirectories(paths.data());
+        if (gated && !readOnly) {
+            // Until the plugins have started: a recipient no router claims is "try again later", not "relaying denied".
+            io.herald.api.routing.Router starting = new io.herald.api.routing.Router() {
+                @Override public int priority() { return Integer.MAX_VALUE; }
+                @Override public io.herald.api.routing.Route route(io.herald.api.mail.Envelope e, io.herald.api.mail.MailAddress r) {
+                    return io.herald.api.routing.Route.refuse(451, "4.3.0", "the server is starting; try again later");
+                }
+            };
+            registry.addBuiltIn(new Plugin(STARTING, "core", Map.of(Router.class, List.of(starting))));
+        }
         plugins.addAll(host.startAll(modules));
         if (readOnly) return this;
         QueueSettings queueSettings = QueueSettings.from(configs.get(QueueSettings.PID));
@@ -102,15 +119,19 @@ public final class HeraldServer implements AutoCloseable {
         DeliveryAgent agent = new DeliveryAgent(queue, registry, queueSettings, BounceSink.NONE);
         closeables.add(agent);
         closeables.add(queue);
-        int recovered = agent.start();
+        int recovered = gated ? queue.start(this::gate) : agent.start();
+        this.agent = agent;
         if (recovered > 0) log.info("queue: {} messages recovered from {}", recovered, paths.queue());
         // Spam filters run at the end of DATA of every listener, before the commit (DESIGN §4); the core's hook
         // is part of each session's snapshot like a plugin's.
         SpamChain spam = SpamChain.of(registry, SpamSettings.from(configs.get(SpamSettings.PID)));
         closeables.add(spam);
         registry.addBuiltIn(new Plugin("herald-spam", "core", Map.of(SmtpHook.class, List.of(new SpamHook(spam)))));
-        for (StartStep step : beforeListening) step.run(this);
         startListeners();
+        if (watchConfiguration != null) {
+            configs.watch(watchConfiguration);
+            closeables.add(configs::close);
+        }
         log.info("Herald {} ready: local domains {}, data in {}", identity.hostname(), identity.localDomains(), paths.data());
         return this;
     }
@@ -145,6 +166,9 @@ public final class HeraldServer implements AutoCloseable {
             closeables.add(server);
             server.start();
             listeners.put(e.getKey(), server);
+            ListenerRole role = e.getKey();
+            configs.addListener(role.pid(), ConfigStore.listener(c -> SmtpSettings.from(role, c),
+                    c -> server.reconfigure(SmtpSettings.from(role, c))));
         }
     }
 
@@ -169,6 +193,34 @@ public final class HeraldServer implements AutoCloseable {
     }
 
     /** The MTA listener's port (pid {@code smtp}, default 2525). */
+
+    /** The queue's consumer while gated: holds ready entries until {@link #pluginsStarted()}. */
+    private void gate(io.herald.queue.QueueEntry entry) {
+        synchronized (this) {
+            if (held != null) {
+                held.add(entry);
+                return;
+            }
+        }
+        agent.submit(entry);
+    }
+
+    /**
+     * Opens the gate of a server built with {@link Builder#gateUntilPluginsStarted()}: the plugins that were there at
+     * start-up have started (or failed), so recipients no router claims are refused as usual again and delivery begins
+     * (recovered and newly accepted mail, held until now). Idempotent.
+     */
+    public void pluginsStarted() {
+        List<io.herald.queue.QueueEntry> release;
+        synchronized (this) {
+            if (held == null) return;
+            release = held;
+            held = null;
+        }
+        registry.removeBuiltIn(STARTING);
+        if (agent != null) release.forEach(agent::submit);
+    }
+
     public int smtpPort() {
         return port(ListenerRole.MTA);
     }
@@ -197,8 +249,13 @@ public final class HeraldServer implements AutoCloseable {
      * @return the users added now; empty when there is no such plugin
      */
     public List<String> ensureUsers(Map<String, String> passwords) throws IOException {
+        return ensureUsers(passwords, pluginLoader);
+    }
+
+    /** {@link #ensureUsers(Map)} with the plugin classes found through {@code loader} (the OSGi host keeps them in bundles). */
+    public List<String> ensureUsers(Map<String, String> passwords, ClassLoader loader) throws IOException {
         List<String> added = new ArrayList<>();
-        for (UserAdmin.Factory f : ServiceLoader.load(UserAdmin.Factory.class, pluginLoader)) {
+        for (UserAdmin.Factory f : ServiceLoader.load(UserAdmin.Factory.class, loader)) {
             UserAdmin admin = f.open(configs.get(f.plugin()), paths.pluginData(f.plugin()));
             List<String> existing = admin.list();
             for (Map.Entry<String, String> e : passwords.entrySet()) {
@@ -261,29 +318,34 @@ public final class HeraldServer implements AutoCloseable {
         events.close();
     }
 
-    /** A start-up step; see {@link Builder#beforeListening}. */
-    @FunctionalInterface
-    public interface StartStep {
-        void run(HeraldServer server) throws IOException;
-    }
-
     /** Builds a {@link HeraldServer}. */
     public static final class Builder {
         private Path home = Path.of(".");
         private final Map<String, Map<String, String>> overrides = new HashMap<>();
         private final List<HeraldPlugin> plugins = new ArrayList<>();
         private boolean readOnly;
-        private final List<StartStep> beforeListening = new ArrayList<>();
+        private ClassLoader loader;
+        private java.time.Duration watchConfiguration;
+        private boolean gated;
 
         /**
-         * A step run after the plugins and the queue have started and before any listener accepts a connection
-         * (for example creating the first mailboxes, so that no early client is refused).
+         * For hosts that start plugins after the server (the OSGi host): until {@link HeraldServer#pluginsStarted()},
+         * a recipient no router claims gets {@code 451 4.3.0} instead of {@code 550 5.7.1}, and nothing is delivered
+         * (so recovered mail does not meet an empty router chain).
          */
-        public Builder beforeListening(StartStep step) {
-            beforeListening.add(step);
+        public Builder gateUntilPluginsStarted() {
+            this.gated = true;
             return this;
         }
-        private ClassLoader loader;
+
+        /**
+         * Hot reconfiguration: look at {@code conf/} this often and apply changed files (see {@link ConfigStore#reload()}).
+         * Off by default (tests call {@code configs().reload()} when they want to).
+         */
+        public Builder watchConfiguration(java.time.Duration period) {
+            this.watchConfiguration = period;
+            return this;
+        }
 
         /** The folder with {@code conf/}, {@code data/} and {@code plugins/}. */
         public Builder home(Path home) {

@@ -56,7 +56,7 @@ public final class SmtpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
     private static final AttributeKey SESSION = new AttributeKey(SmtpServer.class, "session");
 
-    private final SmtpSettings settings;
+    private volatile SmtpSettings settings;
     private final ServerIdentity identity;
     private final ExtensionRegistry registry;
     private final MessageQueue queue;
@@ -136,6 +136,29 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     SmtpSettings settings() { return settings; }
+
+    ExtensionRegistry registry() { return registry; }
+
+    /**
+     * Hot reconfiguration: the limits and time-outs of {@code next} apply to sessions that start from now on (a session
+     * reads the settings once, when it starts). The listener's name, address, port and the hook executor's size and
+     * time limit need a restart; a change to those is logged and ignored.
+     */
+    public void reconfigure(SmtpSettings next) {
+        SmtpSettings cur = settings;
+        if (!cur.listener().equals(next.listener()) || !cur.bind().equals(next.bind()) || cur.port() != next.port()
+                || !cur.hookTimeout().equals(next.hookTimeout()) || cur.hookThreads() != next.hookThreads()
+                || cur.enabled() != next.enabled() || cur.starttls() != next.starttls()) {
+            log.warn("SMTP listener {}: listener, bind, port, hookTimeout, hookThreads, enabled and starttls take effect after a restart",
+                    cur.listener());
+        }
+        settings = new SmtpSettings(cur.listener(), cur.bind(), cur.port(), next.maxMessageSize(), next.maxRecipients(),
+                next.maxCommandLength(), next.maxLineLength(), next.maxErrors(), next.commandTimeout(), next.dataTimeout(),
+                cur.hookTimeout(), cur.hookThreads(), cur.role(), cur.enabled(), cur.starttls(), next.auth(),
+                next.requireAuth(), next.senderCheck(), next.relayNetworks());
+        log.info("SMTP listener {} reconfigured: maxMessageSize {}, maxRecipients {}", cur.listener(),
+                next.maxMessageSize(), next.maxRecipients());
+    }
 
     ServerIdentity identity() { return identity; }
 

@@ -459,6 +459,7 @@ final class SmtpSession {
         if (index == routers.size()) return CompletableFuture.completedFuture(Route.pass());
         Router router = routers.get(index);
         return server.runner().call("router " + router.getClass().getName(), () -> router.route(envelope, recipient))
+                .whenComplete((r, e) -> recordOutcome(router, e))
                 .thenCompose(r -> r == null || r instanceof Route.Pass
                         ? route(envelope, recipient, index + 1)
                         : CompletableFuture.completedFuture(r));
@@ -727,6 +728,7 @@ final class SmtpSession {
         SmtpHook hook = hooks.get(index);
         String what = stage + " hook " + hook.getClass().getName();
         return server.runner().call(what, () -> call.apply(hook))
+                .whenComplete((r, e) -> recordOutcome(hook, e))
                 .handle((result, e) -> {
                     if (e != null) {
                         log.warn("{}: {} failed; treated as Next", id, what, e);
@@ -889,5 +891,13 @@ final class SmtpSession {
     SessionInfo info() {
         return new SessionInfo(id, settings.listener(), remote(), (InetSocketAddress) io.getLocalAddress(),
                 Optional.ofNullable(helo), esmtp, tls, Optional.ofNullable(user));
+    }
+
+    /** Feeds the registry's circuit breaker (a plugin failing every call is quarantined); saturation is not the plugin's fault. */
+    private void recordOutcome(Object contribution, Throwable e) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof java.util.concurrent.RejectedExecutionException
+                || cause instanceof io.herald.host.ActiveMailboxStore.NoStoreException) return;
+        server.registry().recordOutcome(contribution, cause);
     }
 }
