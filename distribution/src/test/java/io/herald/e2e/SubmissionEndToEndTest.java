@@ -86,6 +86,7 @@ class SubmissionEndToEndTest {
     static HeraldServer.Builder builder(Path home) {
         return HeraldServer.builder().home(home)
                 .set("smtp", "port", "0").set("submission", "port", "0").set("submissions", "port", "0")
+                .set("pop3", "port", "0").set("pop3", "tls.port", "0")   // the pop3 plugin is on the class path
                 .set("auth-file", "iterations", "4096")
                 .plugins(List.of(new RelayEverythingPlugin()))
                 .discoverPlugins();

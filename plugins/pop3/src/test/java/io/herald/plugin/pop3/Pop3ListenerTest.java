@@ -1,0 +1,221 @@
+package io.herald.plugin.pop3;
+
+import io.herald.api.protocol.ServerTls;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The listeners over real sockets: STLS upgrade, implicit TLS, a large message streamed to a client that reads slowly,
+ * the connection closed cleanly after QUIT and after too many errors. The certificate is made with the JDK's keytool.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class Pop3ListenerTest {
+
+    static final String OLAF = "olaf@herald.test";
+    static final String PW = "secret";
+
+    @TempDir static Path dir;
+    Harness h = new Harness();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    Pop3Listener stls;
+    Pop3Listener implicit;
+    SSLContext server;
+    byte[] big;
+
+    @BeforeAll
+    void start() throws Exception {
+        Path ks = dir.resolve("k.p12");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
+                "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", "changeit", "-alias", "pop3",
+                "-keyalg", "EC", "-dname", "CN=localhost", "-validity", "2").redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = java.nio.file.Files.newInputStream(ks)) {
+            store.load(in, "changeit".toCharArray());
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, "changeit".toCharArray());
+        server = SSLContext.getInstance("TLS");
+        server.init(kmf.getKeyManagers(), null, null);
+        ServerTls tls = new ServerTls() {
+            @Override public SSLContext context() { return server; }
+            @Override public List<String> protocols() { return List.of("TLSv1.3", "TLSv1.2"); }
+        };
+        h.workers = pool;
+        h.store.create(OLAF);
+        StringBuilder b = new StringBuilder("Subject: big\r\n\r\n");
+        while (b.length() < 600_000) b.append(".a line of the big message, dot-stuffed on the wire\r\n");
+        big = b.toString().getBytes(StandardCharsets.US_ASCII);
+        h.store.add(OLAF, big);
+        h.logins.passwords.put(OLAF, PW);
+        Pop3Session.Services services = h.services();
+        stls = new Pop3Listener("pop3", "127.0.0.1", 0, false, true, tls, services);
+        implicit = new Pop3Listener("pop3s", "127.0.0.1", 0, true, false, tls, services);
+        stls.start();
+        implicit.start();
+    }
+
+    @AfterAll
+    void stop() {
+        if (stls != null) stls.close();
+        if (implicit != null) implicit.close();
+        pool.shutdownNow();
+    }
+
+    static SSLContext trustAll() throws Exception {
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(null, new TrustManager[] {new X509TrustManager() {
+            public void checkClientTrusted(X509Certificate[] chain, String authType) { }
+            public void checkServerTrusted(X509Certificate[] chain, String authType) { }
+            public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
+        }}, null);
+        return c;
+    }
+
+    /** A minimal line client. */
+    static final class Conn implements AutoCloseable {
+        Socket socket;
+        BufferedReader in;
+        OutputStream out;
+
+        Conn(Socket s) throws Exception {
+            use(s);
+        }
+
+        void use(Socket s) throws Exception {
+            socket = s;
+            s.setSoTimeout(20_000);
+            in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+            out = s.getOutputStream();
+        }
+
+        String cmd(String line) throws Exception {
+            out.write((line + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            return in.readLine();
+        }
+
+        /** Reads a multi-line body up to ".", removing the stuffing; lines joined with CRLF. */
+        byte[] body() throws Exception {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            String l;
+            while (!(l = in.readLine()).equals(".")) {
+                if (l.startsWith(".")) l = l.substring(1);
+                b.write((l + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            }
+            return b.toByteArray();
+        }
+
+        @Override public void close() throws Exception {
+            socket.close();
+        }
+    }
+
+    String plain() {
+        return Base64.getEncoder().encodeToString(("\0" + OLAF + "\0" + PW).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void stlsThenLoginAndRetrieveABigMessage() throws Exception {
+        try (Conn c = new Conn(new Socket("127.0.0.1", stls.address().getPort()))) {
+            assertThat(c.in.readLine()).isEqualTo("+OK Herald POP3 server ready");
+            assertThat(c.cmd("USER " + OLAF)).startsWith("-ERR [AUTH]");
+            assertThat(c.cmd("STLS")).isEqualTo("+OK begin TLS negotiation");
+            SSLSocket tls = (SSLSocket) trustAll().getSocketFactory().createSocket(c.socket, "localhost", c.socket.getPort(), true);
+            tls.startHandshake();
+            assertThat(tls.getSession().getProtocol()).isIn("TLSv1.3", "TLSv1.2");
+            c.use(tls);
+            assertThat(c.cmd("USER " + OLAF)).isEqualTo("+OK send PASS");
+            assertThat(c.cmd("PASS " + PW)).startsWith("+OK maildrop has 1 messages (" + big.length + " octets)");
+            assertThat(c.cmd("RETR 1")).isEqualTo("+OK " + big.length + " octets");
+            Thread.sleep(300);   // the client does not read for a while: the server waits, holding no thread
+            assertThat(c.body()).isEqualTo(big);
+            assertThat(c.cmd("QUIT")).startsWith("+OK");
+            assertThat(c.in.read()).isEqualTo(-1);   // closed cleanly
+        }
+    }
+
+    @Test
+    void implicitTls() throws Exception {
+        try (Conn c = new Conn(trustAll().getSocketFactory().createSocket("127.0.0.1", implicit.address().getPort()))) {
+            assertThat(c.in.readLine()).isEqualTo("+OK Herald POP3 server ready");
+            assertThat(c.cmd("AUTH PLAIN " + plain())).startsWith("+OK maildrop has 1 messages");
+            assertThat(c.cmd("TOP 1 1")).isEqualTo("+OK top of message follows");
+            assertThat(new String(c.body(), StandardCharsets.US_ASCII)).isEqualTo("Subject: big\r\n\r\n.a line of the big message, dot-stuffed on the wire\r\n");
+            assertThat(c.cmd("QUIT")).startsWith("+OK");
+        }
+    }
+
+    @Test
+    void pipelinedOverTheNetwork() throws Exception {
+        try (Conn c = new Conn(trustAll().getSocketFactory().createSocket("127.0.0.1", implicit.address().getPort()))) {
+            c.in.readLine();
+            c.out.write(("AUTH PLAIN " + plain() + "\r\nSTAT\r\nUIDL\r\nLIST 1\r\nQUIT\r\n").getBytes(StandardCharsets.US_ASCII));
+            c.out.flush();
+            assertThat(c.in.readLine()).startsWith("+OK maildrop has 1 messages");
+            assertThat(c.in.readLine()).isEqualTo("+OK 1 " + big.length);
+            assertThat(c.in.readLine()).isEqualTo("+OK unique-id listing follows");
+            assertThat(c.in.readLine()).isEqualTo("1 " + MemoryStore.UIDVALIDITY + ".1");
+            assertThat(c.in.readLine()).isEqualTo(".");
+            assertThat(c.in.readLine()).isEqualTo("+OK 1 " + big.length);
+            assertThat(c.in.readLine()).startsWith("+OK Herald POP3 server signing off");
+            assertThat(c.in.read()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void tooManyErrorsClosesCleanly() throws Exception {
+        try (Conn c = new Conn(new Socket("127.0.0.1", stls.address().getPort()))) {
+            c.in.readLine();
+            for (int i = 1; i < 10; i++) assertThat(c.cmd("BAD" + i)).isEqualTo("-ERR unknown command");
+            assertThat(c.cmd("BAD10")).isEqualTo("-ERR unknown command");
+            assertThat(c.in.readLine()).isEqualTo(Pop3Session.TOO_MANY_ERRORS);
+            assertThat(c.in.read()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void aHugeLineWithoutEndDoesNotGrowTheBuffer() throws Exception {
+        try (Conn c = new Conn(new Socket("127.0.0.1", stls.address().getPort()))) {
+            c.in.readLine();
+            byte[] junk = new byte[1 << 20];
+            java.util.Arrays.fill(junk, (byte) 'x');
+            c.out.write(junk);
+            assertThat(c.cmd("")).startsWith("-ERR line too long");
+            assertThat(c.cmd("CAPA")).isEqualTo("+OK capability list follows");
+        }
+    }
+
+    @Test
+    void endpoints() {
+        assertThat(stls.address()).isEqualTo(new InetSocketAddress("127.0.0.1", stls.address().getPort()));
+    }
+}
