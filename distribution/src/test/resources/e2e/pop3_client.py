@@ -19,7 +19,7 @@ result = {}
 p = poplib.POP3('127.0.0.1', stls_port, timeout=60)
 result['greeting'] = p.getwelcome().decode()
 before_tls = p.capa()
-result['capa_before_tls'] = sorted(before_tls.keys())
+result['capa_before_tls'] = {k: v for k, v in before_tls.items()}
 try:
     p.user(user)
     result['user_before_tls'] = 'accepted'

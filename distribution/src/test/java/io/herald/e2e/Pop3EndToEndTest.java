@@ -151,9 +151,12 @@ class Pop3EndToEndTest {
         String json = output.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow(() -> new AssertionError(output));
 
         assertThat(field(json, "greeting")).startsWith("+OK");
-        assertThat(json).contains("\"capa_before_tls\": [\"AUTH-RESP-CODE\", \"IMPLEMENTATION\", \"PIPELINING\", \"RESP-CODES\", \"STLS\", \"TOP\", \"UIDL\"]");
-        assertThat(field(json, "user_before_tls")).startsWith("-ERR [AUTH]");
-        assertThat(json).contains("\"USER\": []").contains("\"SASL\": [");
+        // before TLS: STLS, and only SASL mechanisms that do not reveal the password (auth.cfg plaintext.requires.tls)
+        assertThat(json).contains("\"capa_before_tls\": {\"TOP\": [], \"UIDL\": [], \"RESP-CODES\": [], \"AUTH-RESP-CODE\": [], "
+                + "\"PIPELINING\": [], \"SASL\": [\"SCRAM-SHA-256\"], \"STLS\": [], \"IMPLEMENTATION\": [\"Herald\"]}");
+        assertThat(field(json, "user_before_tls")).isEqualTo("-ERR [AUTH] plaintext authentication needs TLS: use STLS first");
+        assertThat(json).contains("\"capa_after_tls\": {\"TOP\": [], \"UIDL\": [], \"RESP-CODES\": [], \"AUTH-RESP-CODE\": [], "
+                + "\"PIPELINING\": [], \"USER\": [], \"SASL\": [\"SCRAM-SHA-256\", \"PLAIN\", \"LOGIN\"], \"IMPLEMENTATION\": [\"Herald\"]}");
         assertThat(field(json, "pass")).startsWith("+OK maildrop has " + inbox.size() + " messages");
         long total = 0;
         for (int n = 1; n <= inbox.size(); n++) {
