@@ -175,6 +175,16 @@ class DistributionIT {
         Result show = herald("mailbox", "show", "olaf@herald.test", "1");
         assertThat(show.exit).as(show.stderr()).isZero();
         assertThat(new String(show.stdout, StandardCharsets.UTF_8)).contains("Subject: sent by a logged-in demo account");
+
+        // Olaf reads it over POP3 with implicit TLS (the pop3 plugin in the OSGi host, port 2995 moved by the offset)
+        if (commandExists("curl")) {
+            String olaf = accounts.getProperty("olaf@herald.test");
+            int pop3s = server.smtpPort - DEFAULT_SMTP_PORT + 2995;
+            Result curl = run(List.of("curl", "-sS", "-k", "--max-time", "60", "-u", "olaf@herald.test:" + olaf,
+                    "pop3s://127.0.0.1:" + pop3s + "/1"), tmp, Duration.ofSeconds(90));
+            assertThat(curl.exit).as(curl.stderr()).isZero();
+            assertThat(curl.stdout).isEqualTo(show.stdout);
+        }
     }
 
     @Test
