@@ -104,6 +104,8 @@ final class Pop3Session {
 
     /** Chunks of a message handed to the transport at a time. */
     private static final int CHUNK = 32 * 1024;
+    /** Chunks written to the transport and not yet sent, at most. */
+    private static final int WINDOW = 4;
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] TERMINATOR = {'.', '\r', '\n'};
 
@@ -639,7 +641,7 @@ final class Pop3Session {
             synchronized (this) {
                 line(okLine);
             }
-            pump(reader, done);
+            new Sender(reader, done).schedule();
         };
         try {
             services.workers().execute(start);
@@ -651,47 +653,78 @@ final class Pop3Session {
         await(done, (v, e) -> { });
     }
 
-    /** Writes the next chunk of a message; the one after it is read when this one has been written. */
-    private void pump(MessageText.Reader reader, CompletableFuture<Void> done) {
-        byte[] buf = new byte[CHUNK];
-        int n;
-        try {
-            synchronized (this) {
-                if (closed) {
-                    closeQuietly(reader);
-                    done.complete(null);
-                    return;
-                }
+    /**
+     * Streams a message to the transport with at most {@link #WINDOW} chunks written but not yet sent: a chunk is read
+     * from the store only when there is room, so memory per session stays bounded whatever the message size and the
+     * client's speed, and a slow client holds no thread (reading resumes from the write-completion callback).
+     */
+    private final class Sender {
+        private final MessageText.Reader reader;
+        private final CompletableFuture<Void> done;
+        private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean();
+        private volatile boolean finished;
+
+        Sender(MessageText.Reader reader, CompletableFuture<Void> done) {
+            this.reader = reader;
+            this.done = done;
+        }
+
+        /** Runs {@link #fill} on a worker unless one is running. */
+        void schedule() {
+            if (finished || !running.compareAndSet(false, true)) return;
+            try {
+                services.workers().execute(this::fill);
+            } catch (RejectedExecutionException e) {
+                fail(null);
             }
-            n = reader.read(buf, 0, buf.length);
-        } catch (IOException | RuntimeException e) {
-            // the +OK is out: the client cannot be told; end the connection (no UPDATE)
-            log.warn("{}: reading a message failed while sending it; closing", id, e);
+        }
+
+        private void fill() {
+            try {
+                while (!finished && inFlight.get() < WINDOW) {
+                    synchronized (Pop3Session.this) {
+                        if (closed) {
+                            finish();
+                            return;
+                        }
+                    }
+                    byte[] buf = new byte[CHUNK];
+                    int n = reader.read(buf, 0, buf.length);
+                    if (n == 0) {
+                        transport.write(TERMINATOR, null);
+                        finish();
+                        return;
+                    }
+                    inFlight.incrementAndGet();
+                    transport.write(n == buf.length ? buf : Arrays.copyOf(buf, n), () -> {
+                        inFlight.decrementAndGet();
+                        schedule();
+                    });
+                }
+            } catch (IOException | RuntimeException e) {
+                fail(e);
+                return;
+            } finally {
+                running.set(false);
+            }
+            if (!finished && inFlight.get() < WINDOW) schedule();   // a write completed while this fill was ending
+        }
+
+        private void finish() {
+            finished = true;
             closeQuietly(reader);
-            synchronized (this) {
+            done.complete(null);
+        }
+
+        /** The +OK is out: the client cannot be told; end the connection (no UPDATE). */
+        private void fail(Exception e) {
+            log.warn("{}: reading a message failed while sending it; closing", id, e);
+            finish();
+            synchronized (Pop3Session.this) {
                 close();
             }
-            done.complete(null);
-            return;
         }
-        if (n == 0) {
-            closeQuietly(reader);
-            transport.write(TERMINATOR, null);
-            done.complete(null);
-            return;
-        }
-        byte[] chunk = n == buf.length ? buf : Arrays.copyOf(buf, n);
-        transport.write(chunk, () -> {
-            try {
-                services.workers().execute(() -> pump(reader, done));
-            } catch (RejectedExecutionException e) {
-                closeQuietly(reader);
-                synchronized (this) {
-                    close();
-                }
-                done.complete(null);
-            }
-        });
     }
 
     private static void closeQuietly(MessageText.Reader r) {
