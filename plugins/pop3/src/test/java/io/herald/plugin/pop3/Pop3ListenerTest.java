@@ -215,6 +215,27 @@ class Pop3ListenerTest {
     }
 
     @Test
+    void autologoutOverTheNetwork() throws Exception {
+        Harness quick = new Harness();
+        quick.config.put("idleTimeout", "1s");
+        quick.workers = pool;
+        quick.store.create(OLAF);
+        quick.logins.passwords.put(OLAF, PW);
+        Pop3Listener l = new Pop3Listener("pop3", "127.0.0.1", 0, false, true, null, quick.services());
+        l.start();
+        try (Conn c = new Conn(new Socket("127.0.0.1", l.address().getPort()))) {
+            assertThat(c.in.readLine()).startsWith("+OK");
+            assertThat(c.cmd("CAPA")).startsWith("+OK");
+            while (!c.in.readLine().equals(".")) { /* the capability list */ }
+            // then silence: the server closes the session by itself, with a reason
+            assertThat(c.in.readLine()).isEqualTo(Pop3Session.AUTOLOGOUT);
+            assertThat(c.in.read()).isEqualTo(-1);
+        } finally {
+            l.close();
+        }
+    }
+
+    @Test
     void endpoints() {
         assertThat(stls.address()).isEqualTo(new InetSocketAddress("127.0.0.1", stls.address().getPort()));
     }
