@@ -140,9 +140,14 @@ public final class HeraldServer implements AutoCloseable {
         if (recovered > 0) log.info("queue: {} messages recovered from {}", recovered, paths.queue());
         // Spam filters run at the end of DATA of every listener, before the commit (DESIGN §4); the core's hook
         // is part of each session's snapshot like a plugin's.
-        SpamChain spam = SpamChain.of(registry, SpamSettings.from(configs.get(SpamSettings.PID)));
+        SpamSettings spamSettings = SpamSettings.from(configs.get(SpamSettings.PID));
+        SpamChain spam = SpamChain.of(registry, spamSettings);
         closeables.add(spam);
-        registry.addBuiltIn(new Plugin("herald-spam", "core", Map.of(SmtpHook.class, List.of(new SpamHook(spam)))));
+        // the chain reads its settings once: switched off, it would only answer Next, so it is not in the hook chain
+        // (and costs no thread hand-off per message)
+        if (spamSettings.enabled()) {
+            registry.addBuiltIn(new Plugin("herald-spam", "core", Map.of(SmtpHook.class, List.of(new SpamHook(spam)))));
+        }
         startListeners();
         if (watchConfiguration != null) {
             configs.watch(watchConfiguration);
