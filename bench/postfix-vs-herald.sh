@@ -20,7 +20,8 @@
 # shared: only the side-by-side ratio means something then). A run that does not get every message accepted is
 # INVALID and is left out of the medians.
 #
-# Environment: ROUNDS (3), N1 (messages at concurrency 1: 2000), N (messages otherwise: 5000), IDLE (10000),
+# Environment: ROUNDS (3), N1 (messages at concurrency 1: 2000), N (messages otherwise: 5000), WARM (warm-up
+# messages per server, not recorded: 10000), IDLE (10000),
 # WORK (/tmp/herald-vs-postfix; wiped), HERALD_OFFSET (port offset: 20000), PF_PORT (3525), SINK_PORT (3526),
 # HERALD_SPAM (off: the spam filter off, like Postfix without a content filter; on: the shipped default),
 # HERALD_JAVA_OPTS (passed to bin/herald).
@@ -231,6 +232,14 @@ run() {
     "$measure" "$system" "$gen" "$conc" "$per" "$msgs" "$rate" "$p50" "$p99" "$cpu" "$load" "$([[ $valid == yes ]] && echo VALID || echo INVALID)" >&2
 }
 
+# not recorded: the JIT compiler is still busy after 10,000 messages (C2 took 40 % of Herald's CPU in a run right
+# after 7,000), so every server gets WARM messages at concurrency 10 first
+WARM=${WARM:-10000}
+warm_up() {
+  java -XX:TieredStopAtLevel=1 -jar "$BENCH" --port "$1" --messages "$WARM" --concurrency 10 --per-connection 1 --to "$2" >/dev/null \
+    || log "warm-up against port $1 was not valid"
+}
+
 herald_cpu() { ticks "$HPID"; }
 sink_cpu() { ticks "$SINKPID"; }
 h_ingest_count() { herald_queued ingest; }
@@ -240,9 +249,7 @@ measure_ingest() {
   log "ingest: postfix (hold) and herald (delivery.hold) started once, alternating per run"
   pf_start hold
   herald_start ingest "delivery.hold=true"
-  # warm-up (JIT, page cache, Postfix process pool); not recorded
-  java -jar "$BENCH" --port "$HERALD_PORT" --messages 3000 --concurrency 10 --per-connection 1 --to "$HTO" >/dev/null
-  java -jar "$BENCH" --port "$PF_PORT" --messages 3000 --concurrency 10 --per-connection 1 --to "$PTO" >/dev/null
+  warm_up "$HERALD_PORT" "$HTO"; warm_up "$PF_PORT" "$PTO"
   local r spec conc per msgs gen
   for r in $(seq 1 "$ROUNDS"); do
     for spec in "1 1 $N1" "10 1 $N" "50 1 $N" "10 5 $N"; do
@@ -265,8 +272,7 @@ measure_sink() {
   SINKPID=$!
   herald_start sink "benchmark.sink=true"
   sleep 0.5
-  java -jar "$BENCH" --port "$HERALD_PORT" --messages 5000 --concurrency 10 --per-connection 1 --to "$HTO" >/dev/null
-  java -jar "$BENCH" --port "$SINK_PORT" --messages 5000 --concurrency 10 --per-connection 1 --to "$PTO" >/dev/null
+  warm_up "$HERALD_PORT" "$HTO"; warm_up "$SINK_PORT" "$PTO"
   local r spec conc per msgs gen
   for r in $(seq 1 "$ROUNDS"); do
     for spec in "1 1 $N1" "10 1 $N" "50 1 $N"; do
@@ -298,7 +304,7 @@ e2e_one() {
     n=$(( $($countfn) - before ))
     [[ $n -ge $N ]] && break
     [[ $(date +%s) -gt $deadline ]] && { valid=no; log "INVALID e2e $system: only $n of $N delivered in 300 s"; break; }
-    sleep 0.05
+    sleep 0.2
   done
   now=$(date +%s.%N)
   local elapsed rate cpu
@@ -318,9 +324,13 @@ measure_e2e() {
   log "e2e: postfix (virtual Maildir) and herald (Lucene mailbox)"
   pf_start maildir
   herald_start e2e ""
-  java -jar "$BENCH" --port "$HERALD_PORT" --messages 3000 --concurrency 10 --per-connection 1 --to "$HTO" >/dev/null
-  java -jar "$BENCH" --port "$PF_PORT" --messages 3000 --concurrency 10 --per-connection 1 --to "$PTO" >/dev/null
-  sleep 5
+  warm_up "$HERALD_PORT" "$HTO"; warm_up "$PF_PORT" "$PTO"
+  # the warm-up's messages must all be in the stores before the first measured run counts deliveries
+  local deadline=$(( $(date +%s) + 600 ))
+  while [[ $(herald_delivered) -lt $WARM || $(pf_delivered) -lt $WARM ]]; do
+    [[ $(date +%s) -gt $deadline ]] && die "warm-up not delivered in 600 s: herald $(herald_delivered), postfix $(pf_delivered) of $WARM"
+    sleep 0.5
+  done
   : > "$PF/maillog.mark"; wc -l < "$PF/maillog" > "$PF/maillog.mark"
   wc -l < "$WORK/herald-e2e/logs/herald.log" > "$WORK/herald-e2e/log.mark"
   local r
