@@ -42,8 +42,8 @@ import java.util.function.Function;
  * One SMTP session (RFC 5321): a state machine fed the bytes MINA reads, answering on the same {@link IoSession}.
  *
  * <p><b>Threading.</b> All state is guarded by this object's monitor. Bytes are appended to an input buffer and
- * processed in order. Anything slow (hooks, routers, opening a spool, the end-of-DATA commit) runs off the I/O thread
- * on {@link HookRunner}; while it is pending the session is {@code pending}: reading from the socket is suspended
+ * processed in order. Anything slow (hooks, routers) runs off the I/O thread on {@link HookRunner}, the end-of-DATA
+ * commit on the queue's committer; while it is pending the session is {@code pending}: reading from the socket is suspended
  * ({@link IoSession#suspendRead()}), bytes already received (pipelined commands, RFC 2920) stay in the buffer, and
  * processing resumes in order when the reply has been written.
  *
@@ -685,27 +685,28 @@ final class SmtpSession {
         });
     }
 
-    /** Opens the spool off the I/O thread and writes the {@code Received:} field first (RFC 5321 §4.4). */
+    /**
+     * Opens the spool and writes the {@code Received:} field first (RFC 5321 §4.4). This runs on the thread that
+     * processes the command, like the spool writes that follow it: creating one file in the local queue costs about
+     * what writing a block does, far less than handing the work to another thread and back.
+     */
     private CompletableFuture<SpoolSink> openSpool(Transaction t) {
         Envelope envelope = t.envelope();
-        SessionInfo info = info();
-        String protocol = ReceivedField.protocol(esmtp, t.smtputf8, tls, user != null);
-        String heloName = helo;
-        InetSocketAddress remote = remote();
-        return server.runner().call("opening a spool", () -> {
-            Spool spool = server.queue().open(info, envelope);
+        Spool spool = null;
+        try {
+            spool = server.queue().open(info(), envelope);
             SpoolSink sink = new SpoolSink(spool, settings.maxMessageSize());
-            String received = ReceivedField.render(heloName, remote, server.identity().hostname(), protocol, spool.id(),
-                    envelope.recipients(), ZonedDateTime.now());
+            String received = ReceivedField.render(helo, remote(), server.identity().hostname(),
+                    ReceivedField.protocol(esmtp, t.smtputf8, tls, user != null), spool.id(), envelope.recipients(),
+                    ZonedDateTime.now());
             sink.writeTrace(received.getBytes(StandardCharsets.UTF_8));
-            return sink;
-        }, late -> late.spool().discard()).whenComplete((sink, e) -> {
-            if (e != null) log.warn("{}: cannot open a spool", id, e);
-            else synchronized (this) {
-                if (closed || tx != t) sink.spool().discard();   // the session ended meanwhile
-                else t.sink = sink;
-            }
-        });
+            t.sink = sink;
+            return CompletableFuture.completedFuture(sink);
+        } catch (java.io.IOException | RuntimeException e) {
+            log.warn("{}: cannot open a spool", id, e);
+            if (spool != null) spool.discard();
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     // ---------------------------------------------------------------- hooks
