@@ -92,7 +92,8 @@ public final class HeraldServer implements AutoCloseable {
         registry.failureLimit(configs.get("herald").getInt("pluginFailureLimit", 5, 0, 1_000_000));
         this.readOnly = b.readOnly;
         this.pluginLoader = b.loader != null ? b.loader : Thread.currentThread().getContextClassLoader();
-        this.events = new EventDispatcher(registry, 10_000);
+        this.events = new EventDispatcher();
+        events.attach(registry);
         this.host = new PlainHost(registry, configs, paths, identity, events, Clock.systemUTC(), readOnly);
     }
 
@@ -294,6 +295,9 @@ public final class HeraldServer implements AutoCloseable {
     public ServerIdentity identity() { return identity; }
 
     public ExtensionRegistry registry() { return registry; }
+
+    /** Delivery of mailbox events to the notification sinks (per-sink queues, retries, counts). */
+    public EventDispatcher notifications() { return events; }
 
     public ConfigStore configs() { return configs; }
 
