@@ -32,7 +32,22 @@ public final class EventDispatcher implements MailboxEventPublisher, AutoCloseab
     private ExtensionRegistry registry;
     private boolean closed;
 
-    public EventDispatcher() { }
+    private final int maxQueue;
+
+    /** Not attached yet ({@link #attach}); each sink's queue as its policy says. */
+    public EventDispatcher() {
+        this.maxQueue = Integer.MAX_VALUE;
+    }
+
+    /**
+     * Attached to this registry, no sink's queue larger than {@code maxQueue} (whatever its
+     * {@link NotificationSink#policy() policy} asks for).
+     */
+    public EventDispatcher(ExtensionRegistry registry, int maxQueue) {
+        if (maxQueue < 1) throw new IllegalArgumentException("maxQueue must be at least 1, not " + maxQueue);
+        this.maxQueue = maxQueue;
+        attach(registry);
+    }
 
     /** Follows this registry's sinks from now on. */
     public void attach(ExtensionRegistry registry) {
@@ -54,7 +69,7 @@ public final class EventDispatcher implements MailboxEventPublisher, AutoCloseab
         for (NotificationSink s : sinks) {
             SinkChannel c = channels.get(s);
             if (c == null) {
-                c = new SinkChannel(s, owner(s));
+                c = new SinkChannel(s, owner(s), maxQueue);
                 channels.put(s, c);
                 c.start();
                 log.debug("notification sink {}/{} registered", c.plugin, c.name);

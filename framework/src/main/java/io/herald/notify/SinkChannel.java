@@ -47,11 +47,12 @@ final class SinkChannel {
     private final AtomicLong notAccepted = new AtomicLong();
     private volatile String lastError;
 
-    SinkChannel(NotificationSink sink, String plugin) {
+    SinkChannel(NotificationSink sink, String plugin, int maxQueue) {
         this.sink = sink;
         this.plugin = plugin;
         this.name = safeName(sink);
-        this.policy = safePolicy(sink);
+        DeliveryPolicy p = safePolicy(sink);
+        this.policy = p.queueCapacity() <= maxQueue ? p : new DeliveryPolicy(maxQueue, p.maxAttempts(), p.firstRetry(), p.maxRetry());
         this.ready = new ArrayBlockingQueue<>(policy.queueCapacity());
         this.worker = new Thread(this::run, "herald-notify-" + plugin + "-" + name);
         this.worker.setDaemon(true);

@@ -95,8 +95,7 @@ public final class HeraldServer implements AutoCloseable {
         registry.failureLimit(configs.get("herald").getInt("pluginFailureLimit", 5, 0, 1_000_000));
         this.readOnly = b.readOnly;
         this.pluginLoader = b.loader != null ? b.loader : Thread.currentThread().getContextClassLoader();
-        this.events = new EventDispatcher();
-        events.attach(registry);
+        this.events = new EventDispatcher(registry, 100_000);
         this.host = new PlainHost(registry, configs, paths, identity, events, Clock.systemUTC(), readOnly);
     }
 
