@@ -66,6 +66,7 @@ class Pop3EndToEndTest {
                 .set("smtp", "port", "0").set("submission", "port", "0").set("submissions", "port", "0")
                 .set("smtp", "maxLineLength", "0")
                 .set("pop3", "port", "0").set("pop3", "tls.port", "0")
+                .set("imap", "port", "-1").set("imap", "tls.port", "-1")   // not needed here (when the imap plugin is on the class path)
                 .set("auth-file", "iterations", "4096")
                 // a quick throttle for the shared-throttle test; the address limit stays far away for the other tests
                 .set("auth", "failures.before.delay", "1").set("auth", "delay.initial", "20ms").set("auth", "delay.max", "50ms")
