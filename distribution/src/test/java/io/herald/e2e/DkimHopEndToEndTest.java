@@ -51,7 +51,7 @@ class DkimHopEndToEndTest {
     static final String OLAF = "olaf@herald.test";
     static final String ELSA_PW = "Elsa-pw-1234";
 
-    @TempDir Path tmp;
+    @TempDir static Path tmp;
     DnsResponder dns;
     KeyPair key;
     HeraldServer a;
@@ -102,7 +102,8 @@ class DkimHopEndToEndTest {
         submitToA("Let it go");
         byte[] signed = storedAt(a, "Let it go");
         String text = new String(signed, StandardCharsets.UTF_8);
-        assertThat(text).contains("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=herald.test; s=mail2026;");
+        String sig = header(text, "DKIM-Signature");
+        assertThat(sig.split(";\\s*")).contains("v=1", "a=rsa-sha256", "c=relaxed/relaxed", "d=herald.test", "s=mail2026");
 
         // the library's own verifier, the key from the same DNS server
         List<SignatureRecord> ok = new DKIMVerifier((method, selector, domain) -> {
