@@ -103,7 +103,8 @@ public final class AuthFilter implements SpamFilter {
             }
         }
         this.scores = Map.copyOf(s);
-        this.spf = new SPF(new JspfDns(dns));
+        // jSPF compiles its parser's patterns when built: only when the filter is on (plugin start-up stays cheap)
+        this.spf = enabled ? new SPF(new JspfDns(dns)) : null;
         this.keys = new DkimKeys(dns);
         this.dmarc = new Dmarc(dns, () -> ThreadLocalRandom.current().nextInt(100));
     }
