@@ -72,6 +72,7 @@ class DkimHopEndToEndTest {
 
         a = HeraldServer.builder().home(tmp.resolve("a"))
                 .set("smtp", "port", "0").set("submission", "port", "0").set("submissions", "port", "0")
+                .set("pop3", "port", "-1").set("pop3", "tls.port", "-1")   // the pop3 plugin is on the class path
                 .set("auth-file", "iterations", "4096")
                 .set("dkim-sign", "enabled", "true").set("dkim-sign", "domain", "herald.test")
                 .set("dkim-sign", "selector", "mail2026").set("dkim-sign", "key.file", pem.toString())
@@ -83,6 +84,7 @@ class DkimHopEndToEndTest {
         b = HeraldServer.builder().home(tmp.resolve("b"))
                 .set("herald", "hostname", "mx.b.test")
                 .set("smtp", "port", "0").set("submission", "port", "0").set("submissions", "port", "0")
+                .set("pop3", "port", "-1").set("pop3", "tls.port", "-1")   // the pop3 plugin is on the class path
                 .set("dns", "servers", "127.0.0.1:" + dns.port()).set("dns", "cache", "false")
                 .set("spam-auth", "enabled", "true")
                 .set("spam", "reject", "12")
