@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.fail;
  * example plugin in {@code sdk/examples/} is built the same way, against the installed SDK only, and deployed too.
  *
  * <p>The only difference from a newcomer's machine: {@code mvn} is a shim that adds
- * {@code -s settings.xml -Dmaven.repo.local=target/sdk-it/repo}, so that nothing is installed into the shared
+ * {@code -s settings.xml -Dmaven.repo.local=<the test's temporary folder>/repo}, so that nothing is installed into the shared
  * {@code ~/.m2}; the settings make the build's own local repository (already filled by this build) a {@code file://}
  * mirror of everything, so no network is used. The Herald checkout is a copy of this one without {@code target/}.
  */
@@ -95,7 +95,8 @@ class SdkIT extends DistHarness {
         Files.createDirectories(work);
         Path checkout = tmp.resolve("herald");
         copySources(SOURCE, checkout);
-        Path repo = SOURCE.resolve("distribution/target/sdk-it/repo");
+        // A fresh private repository every run: nothing left from an earlier run, nothing cached as "not found".
+        Path repo = tmp.resolve("repo");
         Files.createDirectories(repo);
         Path settings = tmp.resolve("settings.xml");
         Files.writeString(settings, """
