@@ -247,7 +247,7 @@ public final class DeliveryAgent implements AutoCloseable {
             OutboundClient.Result res = results.get(i);
             switch (res.kind()) {
                 case DELIVERED -> {
-                    log.info("delivery {}: {} relayed: {}", entry.id(), r.recipient(), res.reply());
+                    log.debug("delivery {}: {} relayed: {}", entry.id(), r.recipient(), res.reply());
                     out.add(state(r, Status.DELIVERED, Optional.empty(), res.reply(), now));
                 }
                 case FAILED -> out.add(state(r, Status.FAILED, Optional.empty(), res.reply(), now));
