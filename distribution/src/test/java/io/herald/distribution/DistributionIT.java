@@ -35,7 +35,9 @@ class DistributionIT {
 
     static final Path DIST_ZIP = Path.of(System.getProperty("herald.dist.zip", "target/herald.zip"));
     static final int DEFAULT_SMTP_PORT = 2525;
-    static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    // generous: on the shared 2-core machine (load average 40+) a start with six plugin bundles took over a minute;
+    // the start-up time itself is measured in docs/benchmarks.md, not asserted here
+    static final Duration START_TIMEOUT = Duration.ofSeconds(180);
 
     @TempDir
     Path tmp;
