@@ -81,7 +81,7 @@ public final class DeliveryAgent implements AutoCloseable {
      * @param queue    the queue to deliver from; {@link #start()} starts it
      * @param registry where the routers and the mailbox store are found at each attempt
      * @param settings retry schedule and thread count
-     * @param bounces  told of permanent failures ({@link BounceSink#NONE} until DSNs exist)
+     * @param bounces  told of permanent failures (the server uses {@link DsnBounceSink}; tests may use {@link BounceSink#NONE})
      */
     public DeliveryAgent(FileQueue queue, ExtensionRegistry registry, QueueSettings settings, BounceSink bounces) {
         this(queue, registry, settings, bounces, RelayTransport.NONE, 100);
