@@ -92,7 +92,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Configuration ({@code conf/mailbox-lucene.cfg}): {@code index.commit-interval} (default 5s),
  * {@code index.max-text} (characters of text indexed per message, default 1000000),
- * {@code index.max-mime-depth} (default 20), {@code quota.bytes} and {@code quota.messages} (per mailbox, 0 = none,
+ * {@code index.max-mime-depth} (default 20), {@code index.max-parts} (body parts read per message, default 1000), {@code quota.bytes} and {@code quota.messages} (per mailbox, 0 = none,
  * the default), {@code blobs.gc-on-open} (remove message files no live message refers to, default true).
  */
 public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
@@ -148,7 +148,8 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         this.blobs = new BlobStore(dataDir.resolve("blobs"));
         this.index = new MessageIndex(dataDir.resolve("index"), readOnly);
         this.parser = new MessageParser(config.getInt("index.max-text", 1_000_000, 0, Integer.MAX_VALUE / 8),
-                config.getInt("index.max-mime-depth", 20, 1, 1000));
+                config.getInt("index.max-mime-depth", 20, 1, 1000),
+                config.getInt("index.max-parts", 1000, 1, 1_000_000));
         Duration interval = config.getDuration("index.commit-interval", Duration.ofSeconds(5));
         this.quotaBytes = config.getLong("quota.bytes", 0, 0, Long.MAX_VALUE);
         this.quotaMessages = config.getLong("quota.messages", 0, 0, Long.MAX_VALUE);
