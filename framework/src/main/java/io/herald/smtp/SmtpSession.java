@@ -411,6 +411,12 @@ final class SmtpSession {
             params.put(key, value);
         }
         if (parsed.nonAscii() && !params.containsKey("SMTPUTF8")) { error(SmtpReply.UTF8_REQUIRED); return; }
+        // RFC 1870 §6.1: a temporary lack of storage is 452 4.3.1 at MAIL, before the client sends a byte of the message
+        if (!server.queue().hasRoomFor(params.containsKey("SIZE") ? Long.parseLong(params.get("SIZE")) : 0)) {
+            log.warn("{}: the queue's file system is (nearly) full; MAIL answered 452 4.3.1", id);
+            reply(SmtpReply.STORAGE_FAILED);
+            return;
+        }
         Optional<MailAddress> from = parsed.address();
         SessionInfo si = info();
         String principal = user;

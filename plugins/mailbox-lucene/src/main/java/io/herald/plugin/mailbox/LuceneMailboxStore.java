@@ -648,8 +648,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                 try {
                     end = mb.log.append(record);
                 } catch (IOException e) {
-                    mb.broken = e;
-                    throw new MailboxException(Reason.STORAGE, "cannot write the log of " + mb.name + ": " + e.getMessage(), true, e);
+                    throw appendFailed(mb, e);
                 }
                 entry = mb.reserve(folder, rec, start, end);
                 mb.unindexed.add(start);
@@ -731,12 +730,17 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
             all.writeBytes(b);
         }
         starts[records.size()] = pos;
+        long end;
         try {
-            long end = mb.log.append(all.toByteArray());
+            end = mb.log.append(all.toByteArray());
+        } catch (IOException e) {
+            throw appendFailed(mb, e);
+        }
+        try {
             mb.log.syncTo(end);
         } catch (IOException e) {
             mb.broken = e;
-            throw new MailboxException(Reason.STORAGE, "cannot write the log of " + mb.name + ": " + e.getMessage(), true, e);
+            throw new MailboxException(Reason.STORAGE, "cannot sync the log of " + mb.name + ": " + e.getMessage(), true, e);
         }
         for (int i = 0; i < records.size(); i++) mb.apply(records.get(i), starts[i], starts[i + 1]);
         return starts;
@@ -1227,6 +1231,17 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
     private void requireWritable() throws MailboxException {
         if (readOnly) throw new MailboxException(Reason.READ_ONLY, "the mailbox store is open read-only", false);
         if (closed.get()) throw new MailboxException(Reason.READ_ONLY, "the mailbox store is closed", true);
+    }
+
+    /**
+     * A write to the log failed (typically a full disk: ENOSPC). Unlike a failed force, that leaves nothing unknown:
+     * the log's valid end did not move, the next append writes over whatever part of the record reached the file,
+     * and a reader or the next open stops before it. So the mailbox stays writable and recovers by itself once there
+     * is space again; the delivery is retried by the queue. Caller holds the mailbox lock.
+     */
+    private static MailboxException appendFailed(Mailbox mb, IOException e) {
+        mb.log.cutTail();
+        return new MailboxException(Reason.STORAGE, "cannot write the log of " + mb.name + ": " + e.getMessage(), true, e);
     }
 
     private static void checkBroken(Mailbox mb) throws MailboxException {
