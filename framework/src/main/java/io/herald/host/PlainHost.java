@@ -21,6 +21,9 @@ import io.herald.api.spam.SpamFilter;
 import io.herald.api.spam.SpamLearner;
 import io.herald.config.ConfigStore;
 import io.herald.config.HeraldPaths;
+import io.herald.api.dns.DnsResolver;
+import io.herald.dns.DnsSettings;
+import io.herald.dns.DnsjavaResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,9 +53,20 @@ public final class PlainHost {
     private final ConfigStore configs;
     private final HeraldPaths paths;
     private final boolean readOnly;
+    private final DnsResolver dns;
 
     public PlainHost(ExtensionRegistry registry, ConfigStore configs, HeraldPaths paths, ServerIdentity identity,
                      MailboxEventPublisher events, Clock clock, boolean readOnly) {
+        this(registry, configs, paths, identity, events, clock, readOnly, null);
+    }
+
+    /**
+     * @param dns the DNS service plugins get with {@code @Inject DnsResolver}; null: one built from {@code conf/dns.cfg}
+     */
+    public PlainHost(ExtensionRegistry registry, ConfigStore configs, HeraldPaths paths, ServerIdentity identity,
+                     MailboxEventPublisher events, Clock clock, boolean readOnly, DnsResolver dns) {
+        DnsResolver resolver = dns != null ? dns : new DnsjavaResolver(DnsSettings.from(configs.get(DnsSettings.PID)));
+        this.dns = resolver;
         this.registry = registry;
         this.configs = configs;
         this.paths = paths;
@@ -64,12 +78,16 @@ public final class PlainHost {
                 bind(MailboxEventPublisher.class).toInstance(events);
                 bind(MailboxStore.class).toInstance(new ActiveMailboxStore(registry));
                 bind(Clock.class).toInstance(clock);
+                bind(DnsResolver.class).toInstance(resolver);
                 bind(ExtensionRegistry.class).toInstance(registry);
             }
         });
     }
 
     public ConfigStore configs() { return configs; }
+
+    /** The DNS service bound for plugins (and used by the core's outbound delivery). */
+    public DnsResolver dns() { return dns; }
 
     public ExtensionRegistry registry() { return registry; }
 

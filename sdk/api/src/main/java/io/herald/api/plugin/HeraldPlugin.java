@@ -25,7 +25,7 @@ import io.herald.api.spam.SpamLearner;
  * <p>The host gives the module a child injector of the core's, in which the core's services can be
  * injected: {@link PluginContext} (name, configuration, data folder), {@link io.herald.api.config.Configuration}
  * (the plugin's own), {@link MailboxStore} (the active store), {@link io.herald.api.mailbox.MailboxEventPublisher},
- * {@link java.time.Clock}.
+ * {@link java.time.Clock}, {@link io.herald.api.dns.DnsResolver} (DNS lookups, {@code conf/dns.cfg}).
  *
  * <p>The plain-Java host finds plugins with {@link java.util.ServiceLoader}: name the class in
  * {@code META-INF/services/io.herald.api.plugin.HeraldPlugin}. The class needs a public no-argument constructor.
