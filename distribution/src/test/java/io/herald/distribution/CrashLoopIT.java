@@ -44,6 +44,8 @@ class CrashLoopIT extends DistHarness {
 
     static final String OLAF = "olaf@herald.test";
     static final String ELSA = "elsa@herald.test";
+    /** A start on a loaded 2-core machine can take over a minute (the first one generates a certificate). */
+    static final Duration START = Duration.ofMinutes(3);
     static final Pattern RECOVERY = Pattern.compile("queue \\S+ started: (\\d+) entries recovered, (\\d+) damaged set aside");
 
     enum Outcome { ACCEPTED, REFUSED, UNKNOWN }
@@ -84,7 +86,7 @@ class CrashLoopIT extends DistHarness {
                     Thread.sleep(300 + random.nextInt(2500));
                     killedDuringStartup++;
                 } else {
-                    s.awaitLog("Herald started", START_TIMEOUT);
+                    s.awaitLog("Herald started", START);
                     if (k == 0) load.forEach(Thread::start);
                     Thread.sleep(200 + random.nextInt(3000));
                 }
@@ -94,7 +96,7 @@ class CrashLoopIT extends DistHarness {
             Path out = tmp.resolve("crashloop-final.log");
             logs.add(out);
             DistributionIT.Server last = launch(offset, out);
-            last.awaitSmtp(START_TIMEOUT);
+            last.awaitSmtp(START);
             stopLoad = true;
             for (Thread th : load) th.join(120_000);
             awaitQueueEmpty(Duration.ofSeconds(120));
