@@ -62,8 +62,6 @@ class CrashLoopIT extends DistHarness {
         long seed = Long.getLong("herald.crashloop.seed", System.nanoTime());
         Random random = new Random(seed);
         System.out.println("CRASHLOOP seed=" + seed + " kills=" + kills);
-        int offset = DistributionIT.freeOffset();
-        port = DistributionIT.DEFAULT_SMTP_PORT + offset;
 
         List<Thread> load = new ArrayList<>();
         for (int t = 0; t < 2; t++) {
@@ -79,7 +77,7 @@ class CrashLoopIT extends DistHarness {
             for (int k = 0; k < kills; k++) {
                 Path out = tmp.resolve("crashloop-" + k + ".log");
                 logs.add(out);
-                DistributionIT.Server s = launch(offset, out);
+                DistributionIT.Server s = launch(out);
                 boolean duringStartup = k > 0 && random.nextInt(5) == 0;
                 if (duringStartup) {
                     // recovery: the queue hands over what it recovered while the plugins start
@@ -95,7 +93,7 @@ class CrashLoopIT extends DistHarness {
             }
             Path out = tmp.resolve("crashloop-final.log");
             logs.add(out);
-            DistributionIT.Server last = launch(offset, out);
+            DistributionIT.Server last = launch(out);
             last.awaitSmtp(START);
             stopLoad = true;
             for (Thread th : load) th.join(120_000);
@@ -170,14 +168,30 @@ class CrashLoopIT extends DistHarness {
                 kills, killedDuringStartup, sent.size(), accepted, refused, unknown, unknownStored, recoveredEntries, seed);
     }
 
-    DistributionIT.Server launch(int offset, Path out) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(herald.toString(), "--home", home.toString(), "run",
-                "--port-offset", Integer.toString(offset))
-                .directory(tmp.toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
-        DistributionIT.environment(pb);
-        DistributionIT.Server s = new DistributionIT.Server(pb.start(), out, port);
-        servers.add(s);
-        return s;
+    /**
+     * Starts the server on a fresh port offset each time (the load follows {@link #port}): over many restarts some port
+     * of a fixed offset (SMTP, submission, HTTP...) is sooner or later taken by another process on a shared machine.
+     * A start that fails to bind is retried on another offset; it is no kill.
+     */
+    DistributionIT.Server launch(Path out) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            int offset = DistributionIT.freeOffset();
+            ProcessBuilder pb = new ProcessBuilder(herald.toString(), "--home", home.toString(), "run",
+                    "--port-offset", Integer.toString(offset))
+                    .directory(tmp.toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
+            DistributionIT.environment(pb);
+            DistributionIT.Server s = new DistributionIT.Server(pb.start(), out, DistributionIT.DEFAULT_SMTP_PORT + offset);
+            servers.add(s);
+            // the bind happens early: wait until the listeners are up, or the process gave up on a port
+            long deadline = System.nanoTime() + START.toNanos();
+            while (s.process.isAlive() && !s.log().contains(" ready: local domains") && System.nanoTime() < deadline) Thread.sleep(50);
+            if (!s.process.isAlive() && s.log().contains("Address already in use") && attempt < 5) {
+                Files.move(out, out.resolveSibling(out.getFileName() + ".bind-failed-" + attempt));
+                continue;
+            }
+            port = s.smtpPort;
+            return s;
+        }
     }
 
     /** One load thread: transactions one after another, 1-3 per connection, until stopped; every outcome recorded. */
