@@ -30,9 +30,8 @@ import static org.assertj.core.api.Assertions.fail;
 /** What the ITs on the unzipped distribution share: unzip, start bin/herald, run its tools, build test bundles, a load. */
 abstract class DistHarness {
 
-    // generous: on the shared 2-core machine (load average 40+) a start with six plugin bundles took over a minute;
-    // the start-up time itself is measured in docs/benchmarks.md, not asserted here
-    static final Duration START_TIMEOUT = Duration.ofSeconds(180);
+    // a start on the shared 2-core machine under load took over 60 s (load average 40); waiting longer costs nothing when fast
+    static final Duration START_TIMEOUT = Duration.ofMinutes(3);
 
     @TempDir
     Path tmp;
