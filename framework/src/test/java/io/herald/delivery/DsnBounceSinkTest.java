@@ -41,7 +41,7 @@ class DsnBounceSinkTest {
 
     @Test
     void oneDsnPerAttemptListingEveryFailedRecipientSentOnceToTheSender() throws Exception {
-        QueueSettings settings = new QueueSettings(Duration.ofHours(1), Duration.ofHours(1), Duration.ofDays(5), 1, 2);
+        QueueSettings settings = new QueueSettings(Duration.ofHours(1), Duration.ofHours(1), Duration.ofDays(5), 1, 2, 0);
         FileQueue q = new FileQueue(dir, settings);
         MemoryStore store = new MemoryStore();
         DsnBounceSink dsn = new DsnBounceSink(q, ID, Clock.systemUTC());
@@ -65,7 +65,7 @@ class DsnBounceSinkTest {
 
     @Test
     void aBounceIsNeverSentToTheNullReversePathAndARepeatedCallSendsNothingMore() throws Exception {
-        QueueSettings settings = new QueueSettings(Duration.ofHours(1), Duration.ofHours(1), Duration.ofDays(5), 1, 2);
+        QueueSettings settings = new QueueSettings(Duration.ofHours(1), Duration.ofHours(1), Duration.ofDays(5), 1, 2, 0);
         FileQueue q = new FileQueue(dir, settings);
         q.start(e -> { });
         try {
