@@ -1,0 +1,10 @@
+/**
+ * Part of Herald's extension API. Exported to plugin bundles at a semantic version: raise the minor version for
+ * an addition, the major version for any change that breaks a plugin compiled against the previous one.
+ *
+ * <p>1.1: {@link io.herald.api.auth.Logins} and {@link io.herald.api.auth.SaslServer}, the core's authentication
+ * for protocol plugins (IMAP, POP3): the same authenticator chain and brute-force throttle as SMTP AUTH.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.1.0")
+package io.herald.api.auth;
