@@ -22,6 +22,9 @@ import io.herald.api.spam.SpamFilter;
 import io.herald.api.spam.SpamLearner;
 import io.herald.config.ConfigStore;
 import io.herald.config.HeraldPaths;
+import io.herald.api.dns.DnsResolver;
+import io.herald.dns.DnsSettings;
+import io.herald.dns.DnsjavaResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,20 +54,31 @@ public final class PlainHost {
     private final ConfigStore configs;
     private final HeraldPaths paths;
     private final boolean readOnly;
+    private final DnsResolver dns;
 
     public PlainHost(ExtensionRegistry registry, ConfigStore configs, HeraldPaths paths, ServerIdentity identity,
                      MailboxEventPublisher events, Clock clock, boolean readOnly) {
-        this(registry, configs, paths, identity, events, clock, readOnly, new AbstractModule() {
-            @Override protected void configure() { }
-        });
+        this(registry, configs, paths, identity, events, clock, readOnly, null, null);
     }
 
     /**
-     * @param coreServices more services of the core for plugins to inject (the server binds
-     *                     {@link io.herald.api.protocol.ServerTls} and {@link io.herald.api.auth.Logins} here)
+     * @param dns the DNS service plugins get with {@code @Inject DnsResolver}; null: one built from {@code conf/dns.cfg}
      */
     public PlainHost(ExtensionRegistry registry, ConfigStore configs, HeraldPaths paths, ServerIdentity identity,
-                     MailboxEventPublisher events, Clock clock, boolean readOnly, Module coreServices) {
+                     MailboxEventPublisher events, Clock clock, boolean readOnly, DnsResolver dns) {
+        this(registry, configs, paths, identity, events, clock, readOnly, dns, null);
+    }
+
+    /**
+     * @param dns          the DNS service plugins get with {@code @Inject DnsResolver}; null: one built from {@code conf/dns.cfg}
+     * @param coreServices more services of the core for plugins to inject (the server binds
+     *                     {@link io.herald.api.protocol.ServerTls}, {@link io.herald.api.auth.Logins} and
+     *                     {@link io.herald.api.spam.SpamFeedback} here); may be null
+     */
+    public PlainHost(ExtensionRegistry registry, ConfigStore configs, HeraldPaths paths, ServerIdentity identity,
+                     MailboxEventPublisher events, Clock clock, boolean readOnly, DnsResolver dns, Module coreServices) {
+        DnsResolver resolver = dns != null ? dns : new DnsjavaResolver(DnsSettings.from(configs.get(DnsSettings.PID)));
+        this.dns = resolver;
         this.registry = registry;
         this.configs = configs;
         this.paths = paths;
@@ -76,13 +90,17 @@ public final class PlainHost {
                 bind(MailboxEventPublisher.class).toInstance(events);
                 bind(MailboxStore.class).toInstance(new ActiveMailboxStore(registry));
                 bind(Clock.class).toInstance(clock);
+                bind(DnsResolver.class).toInstance(resolver);
                 bind(ExtensionRegistry.class).toInstance(registry);
-                install(coreServices);
+                if (coreServices != null) install(coreServices);
             }
         });
     }
 
     public ConfigStore configs() { return configs; }
+
+    /** The DNS service bound for plugins (and used by the core's outbound delivery). */
+    public DnsResolver dns() { return dns; }
 
     public ExtensionRegistry registry() { return registry; }
 

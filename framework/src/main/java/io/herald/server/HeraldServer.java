@@ -93,7 +93,7 @@ public final class HeraldServer implements AutoCloseable {
         this.readOnly = b.readOnly;
         this.pluginLoader = b.loader != null ? b.loader : Thread.currentThread().getContextClassLoader();
         this.events = new EventDispatcher(registry, 10_000);
-        this.host = new PlainHost(registry, configs, paths, identity, events, Clock.systemUTC(), readOnly, new com.google.inject.AbstractModule() {
+        this.host = new PlainHost(registry, configs, paths, identity, events, Clock.systemUTC(), readOnly, null, new com.google.inject.AbstractModule() {
             @Override
             protected void configure() {
                 // for protocol plugins (IMAP, POP3): the SMTP listeners' certificate, authenticator chain and throttle

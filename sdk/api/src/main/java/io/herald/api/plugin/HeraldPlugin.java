@@ -26,8 +26,9 @@ import io.herald.api.spam.SpamLearner;
  * <p>The host gives the module a child injector of the core's, in which the core's services can be
  * injected: {@link PluginContext} (name, configuration, data folder), {@link io.herald.api.config.Configuration}
  * (the plugin's own), {@link MailboxStore} (the active store), {@link io.herald.api.mailbox.MailboxEventPublisher},
- * {@link java.time.Clock}, and (since 1.1) for protocol plugins {@link io.herald.api.protocol.ServerTls} (the server's
- * certificate) and {@link io.herald.api.auth.Logins} (authentication through the core's chain and throttle).
+ * {@link java.time.Clock}, {@link io.herald.api.dns.DnsResolver} (DNS lookups, {@code conf/dns.cfg}), and (since
+ * 1.1) for protocol plugins {@link io.herald.api.protocol.ServerTls} (the server's certificate) and
+ * {@link io.herald.api.auth.Logins} (authentication through the core's chain and throttle).
  *
  * <p>The plain-Java host finds plugins with {@link java.util.ServiceLoader}: name the class in
  * {@code META-INF/services/io.herald.api.plugin.HeraldPlugin}. The class needs a public no-argument constructor.

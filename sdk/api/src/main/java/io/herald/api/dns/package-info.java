@@ -1,0 +1,9 @@
+/**
+ * The DNS service the core offers plugins: {@link io.herald.api.dns.DnsResolver}, injected with
+ * {@code @Inject DnsResolver}. Part of Herald's extension API. Exported to plugin bundles at a semantic version:
+ * raise the minor version for an addition, the major version for any change that breaks a plugin compiled against
+ * the previous one.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package io.herald.api.dns;
