@@ -80,6 +80,7 @@ public final class HeraldServer implements AutoCloseable {
     private List<io.herald.queue.QueueEntry> held = new ArrayList<>();
     private static final String STARTING = "herald-starting";
     private final Map<ListenerRole, SmtpServer> listeners = new EnumMap<>(ListenerRole.class);
+    private final io.herald.spam.LearnerFeedback spamFeedback;
     private TlsContextProvider tls;   // created on first use: tlsProvider()
     private SaslService sasl;         // created on first use: saslService()
 
@@ -93,12 +94,14 @@ public final class HeraldServer implements AutoCloseable {
         this.readOnly = b.readOnly;
         this.pluginLoader = b.loader != null ? b.loader : Thread.currentThread().getContextClassLoader();
         this.events = new EventDispatcher(registry, 10_000);
+        this.spamFeedback = new io.herald.spam.LearnerFeedback(registry, new ActiveMailboxStore(registry), 1000);
         this.host = new PlainHost(registry, configs, paths, identity, events, Clock.systemUTC(), readOnly, null, new com.google.inject.AbstractModule() {
             @Override
             protected void configure() {
                 // for protocol plugins (IMAP, POP3): the SMTP listeners' certificate, authenticator chain and throttle
                 bind(io.herald.api.protocol.ServerTls.class).toInstance(new io.herald.tls.CoreServerTls(HeraldServer.this::tlsProvider));
                 bind(io.herald.api.auth.Logins.class).toInstance(new io.herald.sasl.CoreLogins(HeraldServer.this::saslService));
+                bind(io.herald.api.spam.SpamFeedback.class).toInstance(spamFeedback);
             }
         });
     }
@@ -262,6 +265,9 @@ public final class HeraldServer implements AutoCloseable {
         return port(ListenerRole.SUBMISSIONS);
     }
 
+    /** Where protocol plugins report users' Junk moves for the spam learners. */
+    public io.herald.spam.LearnerFeedback spamFeedback() { return spamFeedback; }
+
     /** The server's TLS identity; null in read-only mode or when nothing (no listener, no plugin) needed it yet. */
     public synchronized TlsContextProvider tls() { return tls; }
 
@@ -355,6 +361,7 @@ public final class HeraldServer implements AutoCloseable {
         }
         for (int i = plugins.size() - 1; i >= 0; i--) host.stop(plugins.get(i));
         events.close();
+        spamFeedback.close();
     }
 
     /** Builds a {@link HeraldServer}. */
