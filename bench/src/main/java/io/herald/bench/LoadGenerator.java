@@ -33,10 +33,11 @@ public final class LoadGenerator {
 
     /** The options of one run. */
     public record Options(String host, int port, int messages, int concurrency, int size, Path corpus,
-                          int perConnection, boolean pipelining, String from, String to, Duration timeLimit) {
+                          int perConnection, boolean pipelining, String from, String to, Duration timeLimit,
+                          boolean helo) {
         public static Options defaults() {
             return new Options("127.0.0.1", 2525, 1000, 8, 5 * 1024, null, 10, false,
-                    "bench@load.test", "olaf@herald.test", Duration.ofMinutes(10));
+                    "bench@load.test", "olaf@herald.test", Duration.ofMinutes(10), false);
         }
     }
 
@@ -63,6 +64,13 @@ public final class LoadGenerator {
             out.printf(Locale.ROOT, "latency       p50 %.2f ms, p99 %.2f ms, max %.2f ms (per transaction)%n",
                     latencyMillis(0.50), latencyMillis(0.99), latencyMillis(1.0));
             out.println(valid() ? "result        VALID" : "result        INVALID: " + invalidReason);
+        }
+
+        /** The run as one line of key=value pairs, for scripts (bench/postfix-vs-herald.sh). */
+        public String summaryLine() {
+            return String.format(Locale.ROOT, "SUMMARY valid=%s accepted=%d connections=%d elapsed_s=%.3f msg_per_s=%.1f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f",
+                    valid() ? "yes" : "no", accepted, connections, elapsedNanos / 1e9, messagesPerSecond(),
+                    latencyMillis(0.50), latencyMillis(0.99), latencyMillis(1.0));
         }
     }
 
@@ -130,9 +138,9 @@ public final class LoadGenerator {
                 Replies in = new Replies(new BufferedInputStream(s.getInputStream(), 8192));
                 OutputStream out = new BufferedOutputStream(s.getOutputStream(), 64 * 1024);
                 if (!in.expect(220, "greeting", this)) return Arrays.copyOf(lat, n);
-                send(out, "EHLO bench.load.test\r\n");
+                send(out, (options.helo() ? "HELO" : "EHLO") + " bench.load.test\r\n");
                 String ehlo = in.reply();
-                if (!check(ehlo, 250, "EHLO")) return Arrays.copyOf(lat, n);
+                if (!check(ehlo, 250, options.helo() ? "HELO" : "EHLO")) return Arrays.copyOf(lat, n);
                 boolean pipelining = options.pipelining();
                 if (pipelining && !ehlo.toUpperCase(Locale.ROOT).contains("PIPELINING")) {
                     stop("--pipelining asked, but the server does not advertise PIPELINING");
@@ -277,6 +285,8 @@ public final class LoadGenerator {
               --size BYTES           size of the synthetic message (default 5120)
               --corpus DIR           send the files below DIR instead (cycled), e.g. ../shared/corpus
               --pipelining           send MAIL, RCPT and DATA in one write (RFC 2920)
+              --helo                 greet with HELO instead of EHLO (as Postfix's smtp-source does)
+              --summary              also print one line "SUMMARY valid=... msg_per_s=... p99_ms=..." for scripts
               --from ADDRESS         envelope sender (default bench@load.test)
               --to ADDRESS           envelope recipient (default olaf@herald.test)
               --time-limit SECONDS   stop (and call the run invalid) after this long (default 600)
@@ -288,12 +298,14 @@ public final class LoadGenerator {
         String host = o.host(), from = o.from(), to = o.to();
         int port = o.port(), messages = o.messages(), concurrency = o.concurrency(), size = o.size(), per = o.perConnection();
         Path corpus = null;
-        boolean pipelining = false;
+        boolean pipelining = false, helo = false;
         Duration limit = o.timeLimit();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--pipelining" -> pipelining = true;
+                case "--helo" -> helo = true;
+                case "--summary" -> { }
                 case "--help", "-h" -> throw new IllegalArgumentException("");
                 default -> {
                     if (i + 1 >= args.length) throw new IllegalArgumentException("unknown option or missing value: " + a);
@@ -314,7 +326,8 @@ public final class LoadGenerator {
                 }
             }
         }
-        return new Options(host, port, messages, concurrency, size, corpus, per, pipelining, from, to, limit);
+        if (helo && pipelining) throw new IllegalArgumentException("--pipelining needs EHLO: drop --helo");
+        return new Options(host, port, messages, concurrency, size, corpus, per, pipelining, from, to, limit, helo);
     }
 
     private static int number(String option, String v, int min, int max) {
@@ -339,6 +352,7 @@ public final class LoadGenerator {
         }
         Report r = new LoadGenerator(o).run();
         r.print(System.out, o);
+        if (java.util.Arrays.asList(args).contains("--summary")) System.out.println(r.summaryLine());
         System.exit(r.valid() ? 0 : 1);
     }
 }

@@ -95,7 +95,7 @@ class LoadGeneratorTest {
 
     LoadGenerator.Options options(int port, int messages, boolean pipelining) {
         return new LoadGenerator.Options("127.0.0.1", port, messages, 3, 5 * 1024, null, 4, pipelining,
-                "bench@load.test", "olaf@herald.test", Duration.ofSeconds(60));
+                "bench@load.test", "olaf@herald.test", Duration.ofSeconds(60), false);
     }
 
     @Test
@@ -121,6 +121,20 @@ class LoadGeneratorTest {
         assertThat(r.valid()).isFalse();
         assertThat(r.invalidReason()).contains("RCPT TO", "550 5.1.1");
         assertThat(r.accepted()).isLessThan(20);
+    }
+
+    @Test
+    void heloInsteadOfEhloAndTheSummaryLine() throws Exception {
+        sink = new Sink(Integer.MAX_VALUE);
+        LoadGenerator.Options o = LoadGenerator.parse(new String[] {"--port", Integer.toString(sink.port()), "--messages", "6",
+                "--concurrency", "2", "--per-connection", "3", "--helo"});
+        assertThat(o.helo()).isTrue();
+        LoadGenerator.Report r = new LoadGenerator(o).run();
+        // the sink knows only EHLO: HELO is answered 500, so a valid run would mean EHLO was sent
+        assertThat(r.valid()).isFalse();
+        assertThat(r.invalidReason()).contains("HELO", "500");
+        assertThat(r.summaryLine()).startsWith("SUMMARY valid=no accepted=0 ");
+        assertThat(LoadGenerator.parse(new String[] {"--messages", "1"}).helo()).isFalse();
     }
 
     @Test

@@ -70,6 +70,19 @@ class DistributionIT {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(accounts))).isEqualTo("rw-------");
         assertThat(server.log()).contains("demo account elsa@herald.test password:", "demo account olaf@herald.test password:");
 
+        // Every plugin the distribution ships starts in the OSGi host (a bundle importing a package nobody exports
+        // would stay "resolving": the embedded-library recipe of STACK.md must hold for each of them).
+        Result plugins = herald("plugins");
+        assertThat(plugins.exit).as(plugins.stderr()).isZero();
+        String listing = new String(plugins.stdout(), StandardCharsets.UTF_8);
+        List<String> rows = listing.lines().skip(1).filter(l -> !l.isBlank()).toList();
+        long shipped;
+        try (var jars = Files.list(home.resolve("plugins"))) {
+            shipped = jars.filter(j -> j.getFileName().toString().endsWith(".jar")).count();
+        }
+        assertThat(rows).as(listing).hasSize((int) shipped)
+                .allSatisfy(row -> assertThat(row.split("\\s+")[2]).as(row).isEqualTo("active"));
+
         Result list = herald("mailbox", "list", "olaf@herald.test");
         assertThat(list.exit).as(list.stderr()).isZero();
         assertThat(list.stdout).isEmpty();
@@ -119,6 +132,49 @@ class DistributionIT {
                     .isEqualTo(new String(sent.get(i), StandardCharsets.ISO_8859_1));
             assertThat(new String(show.stdout, StandardCharsets.ISO_8859_1)).startsWith("Return-Path: <elsa@herald.test>\r\n");
         }
+    }
+
+    /**
+     * What a newcomer does first with a mail client: log in as a demo account on the submission port (STARTTLS, the
+     * self-signed certificate of the first start, AUTH PLAIN) and send to the other one. Needs the user database
+     * plugin (auth-file) to be active in the OSGi host.
+     */
+    @Test
+    void aDemoAccountSubmitsWithStarttlsAndAuth() throws Exception {
+        Server server = start();
+        server.awaitLog("Herald started", START_TIMEOUT);
+        java.util.Properties accounts = new java.util.Properties();
+        try (var in = Files.newInputStream(home.resolve("data/demo-accounts.properties"))) {
+            accounts.load(in);
+        }
+        String password = accounts.getProperty("elsa@herald.test");
+        assertThat(password).as("elsa's demo password").isNotBlank();
+
+        java.util.Properties p = new java.util.Properties();
+        p.put("mail.smtp.host", "127.0.0.1");
+        p.put("mail.smtp.port", String.valueOf(server.smtpPort - DEFAULT_SMTP_PORT + 2587));
+        p.put("mail.smtp.starttls.enable", "true");
+        p.put("mail.smtp.starttls.required", "true");
+        p.put("mail.smtp.ssl.trust", "*");
+        p.put("mail.smtp.auth", "true");
+        p.put("mail.smtp.auth.mechanisms", "PLAIN");
+        p.put("mail.smtp.connectiontimeout", "30000");
+        p.put("mail.smtp.timeout", "30000");
+        jakarta.mail.Session session = jakarta.mail.Session.getInstance(p);
+        var m = new jakarta.mail.internet.MimeMessage(session);
+        m.setFrom("elsa@herald.test");
+        m.setRecipients(jakarta.mail.Message.RecipientType.TO, "olaf@herald.test");
+        m.setSubject("sent by a logged-in demo account");
+        m.setText("Hello Olaf");
+        try (jakarta.mail.Transport t = session.getTransport("smtp")) {
+            t.connect("elsa@herald.test", password);
+            t.sendMessage(m, m.getAllRecipients());
+        }
+
+        assertThat(awaitMessages("olaf@herald.test", 1)).hasSize(1);
+        Result show = herald("mailbox", "show", "olaf@herald.test", "1");
+        assertThat(show.exit).as(show.stderr()).isZero();
+        assertThat(new String(show.stdout, StandardCharsets.UTF_8)).contains("Subject: sent by a logged-in demo account");
     }
 
     @Test

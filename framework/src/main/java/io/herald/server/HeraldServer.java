@@ -74,6 +74,8 @@ public final class HeraldServer implements AutoCloseable {
     private final ClassLoader pluginLoader;
     private final java.time.Duration watchConfiguration;
     private FileQueue queue;
+    /** {@code benchmark.sink}: the listeners' queue that keeps nothing; null (the default) for the durable queue. */
+    private io.herald.queue.DiscardQueue sink;
     private DeliveryAgent agent;
     private final boolean gated;
     /** Entries that became ready while the gate was closed; null once it is open. */
@@ -159,14 +161,33 @@ public final class HeraldServer implements AutoCloseable {
         DeliveryAgent agent = new DeliveryAgent(queue, registry, queueSettings, BounceSink.NONE);
         closeables.add(agent);
         closeables.add(queue);
-        int recovered = gated ? queue.start(this::gate) : agent.start();
+        var queueConf = configs.get(QueueSettings.PID);
+        boolean hold = queueConf.getBoolean("delivery.hold", false);
+        int recovered;
+        if (hold) {
+            // delivery.hold: accept and queue durably, deliver nothing (the entries are delivered after a restart
+            // without it); ingest measured alone, like Postfix's hold queue
+            recovered = queue.start(entry -> { });
+            log.warn("queue: delivery.hold = true: mail is accepted and queued but not delivered until a restart without it");
+        } else {
+            recovered = gated ? queue.start(this::gate) : agent.start();
+        }
+        if (queueConf.getBoolean("benchmark.sink", false)) {
+            sink = new io.herald.queue.DiscardQueue();
+            log.warn("queue: benchmark.sink = true: BENCHMARK ONLY, every accepted message is DISCARDED (nothing is queued or delivered)");
+        }
         this.agent = agent;
         if (recovered > 0) log.info("queue: {} messages recovered from {}", recovered, paths.queue());
         // Spam filters run at the end of DATA of every listener, before the commit (DESIGN §4); the core's hook
         // is part of each session's snapshot like a plugin's.
-        SpamChain spam = SpamChain.of(registry, SpamSettings.from(configs.get(SpamSettings.PID)));
+        SpamSettings spamSettings = SpamSettings.from(configs.get(SpamSettings.PID));
+        SpamChain spam = SpamChain.of(registry, spamSettings);
         closeables.add(spam);
-        registry.addBuiltIn(new Plugin("herald-spam", "core", Map.of(SmtpHook.class, List.of(new SpamHook(spam)))));
+        // the chain reads its settings once: switched off, it would only answer Next, so it is not in the hook chain
+        // (and costs no thread hand-off per message)
+        if (spamSettings.enabled()) {
+            registry.addBuiltIn(new Plugin("herald-spam", "core", Map.of(SmtpHook.class, List.of(new SpamHook(spam)))));
+        }
         startListeners();
         if (watchConfiguration != null) {
             configs.watch(watchConfiguration);
@@ -192,7 +213,7 @@ public final class HeraldServer implements AutoCloseable {
         TlsContextProvider tls = tlsProvider();
         SaslService sasl = saslService();
         for (Map.Entry<ListenerRole, SmtpSettings> e : settings.entrySet()) {
-            SmtpServer server = new SmtpServer(e.getValue(), identity, registry, queue, tls, sasl);
+            SmtpServer server = new SmtpServer(e.getValue(), identity, registry, sink != null ? sink : queue, tls, sasl);
             closeables.add(server);
             server.start();
             listeners.put(e.getKey(), server);

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs calls into plugins (hooks, routers) and other slow work (opening a spool) off the MINA I/O threads, on a
+ * Runs calls into plugins (hooks, routers, the sender policy) off the MINA I/O threads, on a
  * bounded executor, each with a time limit. A call that runs out of time is interrupted and its future fails with a
  * {@link TimeoutException}; when the executor is saturated the future fails with a {@link RejectedExecutionException}.
  * The caller applies the extension point's failure policy.
@@ -38,21 +38,13 @@ final class HookRunner implements AutoCloseable {
     }
 
     <T> CompletableFuture<T> call(String what, Callable<T> task) {
-        return call(what, task, null);
-    }
-
-    /**
-     * Like {@link #call(String, Callable)}; {@code orphan} receives a result that arrives after the time limit (so
-     * that, for example, a spool opened too late is discarded rather than leaked).
-     */
-    <T> CompletableFuture<T> call(String what, Callable<T> task, java.util.function.Consumer<T> orphan) {
         CompletableFuture<T> result = new CompletableFuture<>();
         Future<?> running;
         try {
             running = executor.submit(() -> {
                 try {
                     T value = task.call();
-                    if (!result.complete(value) && orphan != null && value != null) orphan.accept(value);
+                    result.complete(value);
                 } catch (Throwable t) {
                     result.completeExceptionally(t);
                 }

@@ -42,8 +42,8 @@ import java.util.function.Function;
  * One SMTP session (RFC 5321): a state machine fed the bytes MINA reads, answering on the same {@link IoSession}.
  *
  * <p><b>Threading.</b> All state is guarded by this object's monitor. Bytes are appended to an input buffer and
- * processed in order. Anything slow (hooks, routers, opening a spool, the end-of-DATA commit) runs off the I/O thread
- * on {@link HookRunner}; while it is pending the session is {@code pending}: reading from the socket is suspended
+ * processed in order. Anything slow (hooks, routers) runs off the I/O thread on {@link HookRunner}, the end-of-DATA
+ * commit on the queue's committer; while it is pending the session is {@code pending}: reading from the socket is suspended
  * ({@link IoSession#suspendRead()}), bytes already received (pipelined commands, RFC 2920) stay in the buffer, and
  * processing resumes in order when the reply has been written.
  *
@@ -147,7 +147,7 @@ final class SmtpSession {
     synchronized void opened() {
         setIdle(settings.commandTimeout());
         SessionInfo si = info();
-        await(runHooks("connect", h -> h.onConnect(si)), (outcome, e) -> {
+        await(runHooks(HookStage.CONNECT, h -> h.onConnect(si)), (outcome, e) -> {
             if (outcome.refusal != null) {
                 reply(outcome.refusal);
                 close();
@@ -315,7 +315,7 @@ final class SmtpSession {
         }
         resetTransaction();
         SessionInfo si = info();
-        await(runHooks("helo", h -> h.onHelo(si, domain)), (outcome, e) -> {
+        await(runHooks(HookStage.HELO, h -> h.onHelo(si, domain)), (outcome, e) -> {
             if (outcome.refusal != null) {
                 reply(outcome.refusal);
                 return;
@@ -391,12 +391,12 @@ final class SmtpSession {
             // RFC 6409 §6.1: the user may only use addresses of their own as the envelope sender
             decision = server.runner().call("sender policy", () -> server.sasl().senderPolicy().check(principal, from))
                     .thenCompose(d -> switch (d) {
-                        case ALLOW -> runHooks("mail", h -> h.onMail(si, from));
+                        case ALLOW -> runHooks(HookStage.MAIL, h -> h.onMail(si, from));
                         case DENY -> CompletableFuture.completedFuture(new Outcome(SmtpReply.SENDER_NOT_OWNED, List.of()));
                         case TEMPORARY_FAILURE -> CompletableFuture.completedFuture(new Outcome(SmtpReply.SENDER_CHECK_FAILED, List.of()));
                     });
         } else {
-            decision = runHooks("mail", h -> h.onMail(si, from));
+            decision = runHooks(HookStage.MAIL, h -> h.onMail(si, from));
         }
         await(decision, (outcome, e) -> {
             if (e != null) {
@@ -439,7 +439,7 @@ final class SmtpSession {
             // only local recipients for unauthenticated clients: a Relay route needs AUTH or a trusted network
             if (!(route instanceof Route.Local) && !(route instanceof Route.Relay && mayRelay))
                 return CompletableFuture.completedFuture(SmtpReply.RELAY_DENIED);
-            return runHooks("rcpt", h -> h.onRcpt(si, envelope, recipient))
+            return runHooks(HookStage.RCPT, h -> h.onRcpt(si, envelope, recipient))
                     .thenApply(outcome -> outcome.refusal != null ? outcome.refusal : SmtpReply.RECIPIENT_OK);
         });
         await(decision, (answer, e) -> {
@@ -664,7 +664,7 @@ final class SmtpSession {
         Envelope envelope = t.envelope();
         SessionInfo si = info();
         finishing = t;
-        await(runHooks("message", h -> h.onMessage(si, envelope, content)), (outcome, e) -> {
+        await(runHooks(HookStage.MESSAGE, h -> h.onMessage(si, envelope, content)), (outcome, e) -> {
             if (outcome.refusal != null) {
                 finishing = null;
                 t.discard();
@@ -685,27 +685,28 @@ final class SmtpSession {
         });
     }
 
-    /** Opens the spool off the I/O thread and writes the {@code Received:} field first (RFC 5321 §4.4). */
+    /**
+     * Opens the spool and writes the {@code Received:} field first (RFC 5321 §4.4). This runs on the thread that
+     * processes the command, like the spool writes that follow it: creating one file in the local queue costs about
+     * what writing a block does, far less than handing the work to another thread and back.
+     */
     private CompletableFuture<SpoolSink> openSpool(Transaction t) {
         Envelope envelope = t.envelope();
-        SessionInfo info = info();
-        String protocol = ReceivedField.protocol(esmtp, t.smtputf8, tls, user != null);
-        String heloName = helo;
-        InetSocketAddress remote = remote();
-        return server.runner().call("opening a spool", () -> {
-            Spool spool = server.queue().open(info, envelope);
+        Spool spool = null;
+        try {
+            spool = server.queue().open(info(), envelope);
             SpoolSink sink = new SpoolSink(spool, settings.maxMessageSize());
-            String received = ReceivedField.render(heloName, remote, server.identity().hostname(), protocol, spool.id(),
-                    envelope.recipients(), ZonedDateTime.now());
+            String received = ReceivedField.render(helo, remote(), server.identity().hostname(),
+                    ReceivedField.protocol(esmtp, t.smtputf8, tls, user != null), spool.id(), envelope.recipients(),
+                    ZonedDateTime.now());
             sink.writeTrace(received.getBytes(StandardCharsets.UTF_8));
-            return sink;
-        }, late -> late.spool().discard()).whenComplete((sink, e) -> {
-            if (e != null) log.warn("{}: cannot open a spool", id, e);
-            else synchronized (this) {
-                if (closed || tx != t) sink.spool().discard();   // the session ended meanwhile
-                else t.sink = sink;
-            }
-        });
+            t.sink = sink;
+            return CompletableFuture.completedFuture(sink);
+        } catch (java.io.IOException | RuntimeException e) {
+            log.warn("{}: cannot open a spool", id, e);
+            if (spool != null) spool.discard();
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     // ---------------------------------------------------------------- hooks
@@ -718,15 +719,18 @@ final class SmtpSession {
      * the chain; Reject/Defer stop it with that reply. A hook that throws, hangs or returns null is logged and counts
      * as Next: the SMTP core fails open for hooks.
      */
-    private CompletableFuture<Outcome> runHooks(String stage, Function<SmtpHook, HookResult> call) {
+    private CompletableFuture<Outcome> runHooks(HookStage stage, Function<SmtpHook, HookResult> call) {
         return runHooks(stage, call, 0, new ArrayList<>());
     }
 
-    private CompletableFuture<Outcome> runHooks(String stage, Function<SmtpHook, HookResult> call, int index, List<HeaderField> headers) {
+    private CompletableFuture<Outcome> runHooks(HookStage stage, Function<SmtpHook, HookResult> call, int from, List<HeaderField> headers) {
         List<SmtpHook> hooks = extensions.smtpHooks();
+        int index = from;
+        while (index < hooks.size() && !stage.implementedBy(hooks.get(index))) index++;   // would answer Next: no hand-off
         if (index == hooks.size()) return CompletableFuture.completedFuture(new Outcome(null, headers));
         SmtpHook hook = hooks.get(index);
-        String what = stage + " hook " + hook.getClass().getName();
+        int at = index;
+        String what = stage.label() + " hook " + hook.getClass().getName();
         return server.runner().call(what, () -> call.apply(hook))
                 .whenComplete((r, e) -> recordOutcome(hook, e))
                 .handle((result, e) -> {
@@ -743,7 +747,7 @@ final class SmtpSession {
                 .thenCompose(result -> {
                     if (result instanceof HookResult.Next next) {
                         headers.addAll(next.addHeaders());
-                        return runHooks(stage, call, index + 1, headers);
+                        return runHooks(stage, call, at + 1, headers);
                     }
                     if (result instanceof HookResult.Reject r)
                         return CompletableFuture.completedFuture(new Outcome(new SmtpReply(r.code(), r.enhancedCode(), r.text()), headers));
