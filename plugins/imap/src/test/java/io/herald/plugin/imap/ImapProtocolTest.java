@@ -38,7 +38,7 @@ class ImapProtocolTest {
     @BeforeAll
     void start() throws Exception {
         server = new TestServer(home, "auth.plaintext.loopback", "true", "imap.maxLiteralSize", "4096",
-                "imap.maxCommandLength", "2048", "imap.timeout", "3s", "imap.maxBadCommands", "50");
+                "imap.maxCommandLength", "2048", "imap.timeout", "3s", "imap.idle.timeout", "15s", "imap.maxBadCommands", "50");
     }
 
     @AfterAll
@@ -314,6 +314,21 @@ class ImapProtocolTest {
             c.send("NOT-DONE\r\n");
             assertThat(c.line()).startsWith("i3 BAD Expected DONE");
             assertThat(last(c.cmd("i4", "NOOP"))).startsWith("i4 OK");
+        }
+    }
+
+    @Test
+    void idleLongerThanItsTimeoutEndsWithBye() throws Exception {
+        try (RawImap c = login(OLAF, OLAF_PW)) {
+            assertThat(last(c.cmd("j1", "SELECT INBOX"))).startsWith("j1 OK");
+            c.send("j2 IDLE\r\n");
+            assertThat(c.line()).startsWith("+ ");
+            // not the 3 s autologout of this server: IDLE has its own timer (idle.timeout, 15 s here; 30 min by default)
+            c.timeout(40_000);
+            String bye;
+            while (!(bye = c.line()).startsWith("* BYE")) assertThat(bye).startsWith("* ");
+            assertThat(bye).isEqualTo("* BYE IDLE for too long");   // the autologout says "Autologout; idle for too long"
+            assertThat(c.closedByServer()).isTrue();
         }
     }
 
