@@ -21,7 +21,6 @@ public final class Ports {
     /**
      * Every listener the server has, the core's and the protocol plugins' (a plugin's listener is configured in its
      * own {@code conf/<pid>.cfg}, and the moved port reaches it as an override of that configuration, like the core's).
-     * The HTTP listener adds its line (8025) when it lands.
      */
     public static final List<Listener> LISTENERS = List.of(
             new Listener("smtp", "port", 2525),
@@ -30,7 +29,8 @@ public final class Ports {
             new Listener("imap", "port", 2143),        // plugins/imap: STARTTLS
             new Listener("imap", "tls.port", 2993),    // plugins/imap: implicit TLS
             new Listener("pop3", "port", 2110),        // plugins/pop3: STLS
-            new Listener("pop3", "tls.port", 2995));   // plugins/pop3: implicit TLS
+            new Listener("pop3", "tls.port", 2995),    // plugins/pop3: implicit TLS
+            new Listener("http", "port", 8025));
 
     public static final int MAX_OFFSET = 65535 - 8025;
 

@@ -27,7 +27,7 @@ import io.herald.api.spam.SpamLearner;
  * injected: {@link PluginContext} (name, configuration, data folder), {@link io.herald.api.config.Configuration}
  * (the plugin's own), {@link MailboxStore} (the active store), {@link io.herald.api.mailbox.MailboxEventPublisher},
  * {@link java.time.Clock}, {@link io.herald.api.dns.DnsResolver} (DNS lookups, {@code conf/dns.cfg}), and (since
- * 1.1) for protocol plugins {@link io.herald.api.protocol.ServerTls} (the server's certificate) and
+ * 1.2) for protocol plugins {@link io.herald.api.protocol.ServerTls} (the server's certificate) and
  * {@link io.herald.api.auth.Logins} (authentication through the core's chain and throttle).
  *
  * <p>The plain-Java host finds plugins with {@link java.util.ServiceLoader}: name the class in
@@ -71,8 +71,14 @@ public abstract class HeraldPlugin extends AbstractModule {
         return Multibinder.newSetBinder(binder(), Authenticator.class).addBinding();
     }
 
+    /** Contributes a notification sink; the core delivers mailbox events to it asynchronously (see {@link NotificationSink}). */
     protected final LinkedBindingBuilder<NotificationSink> notificationSink() {
         return Multibinder.newSetBinder(binder(), NotificationSink.class).addBinding();
+    }
+
+    /** Contributes a path of the core's HTTP listener (see {@link io.herald.api.http.HttpEndpoint}). */
+    protected final LinkedBindingBuilder<io.herald.api.http.HttpEndpoint> httpEndpoint() {
+        return Multibinder.newSetBinder(binder(), io.herald.api.http.HttpEndpoint.class).addBinding();
     }
 
     /**
@@ -81,7 +87,7 @@ public abstract class HeraldPlugin extends AbstractModule {
      * Bind a singleton: {@code protocolService().to(ImapService.class).in(Singleton.class)} or
      * {@code bind(ImapService.class).in(Singleton.class); protocolService().to(ImapService.class)}.
      *
-     * @since 1.1
+     * @since 1.2
      */
     protected final LinkedBindingBuilder<ProtocolService> protocolService() {
         return Multibinder.newSetBinder(binder(), ProtocolService.class).addBinding();
