@@ -38,10 +38,11 @@ public final class ImapNotifications implements NotificationSink {
     }
 
     @Override
-    public boolean accepts(MailboxEvent event) {
-        return sessions.containsKey(event.mailbox());
+    public String name() {
+        return "idle";
     }
 
+    /** Takes every event (the default {@code accepts}): one without a logged-in session is simply nobody's business. */
     @Override
     public void onEvent(MailboxEvent event) {
         Set<ImapSession> set = sessions.get(event.mailbox());
