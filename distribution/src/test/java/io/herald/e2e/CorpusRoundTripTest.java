@@ -59,7 +59,8 @@ class CorpusRoundTripTest {
         assertThat(CORPUS.resolve("real")).as("the shared corpus (set -Dherald.corpus)").isDirectory();
         server = HeraldServer.builder().home(home)
                 .set("smtp", "port", "0").set("submission", "port", "0").set("submissions", "port", "0")
-                .set("pop3", "port", "0").set("pop3", "tls.port", "0")   // the pop3 plugin is on the class path
+                .set("pop3", "port", "0").set("pop3", "tls.port", "0")   // the pop3 and imap plugins are on the class path
+                .set("imap", "port", "0").set("imap", "tls.port", "0")
                 .set("smtp", "maxLineLength", "0")
                 .discoverPlugins()
                 .start();

@@ -72,7 +72,8 @@ class DkimHopEndToEndTest {
 
         a = HeraldServer.builder().home(tmp.resolve("a"))
                 .set("smtp", "port", "0").set("submission", "port", "0").set("submissions", "port", "0")
-                .set("pop3", "port", "-1").set("pop3", "tls.port", "-1")   // the pop3 plugin is on the class path
+                .set("pop3", "port", "-1").set("pop3", "tls.port", "-1")   // the pop3 and imap plugins are on the class path
+                .set("imap", "port", "-1").set("imap", "tls.port", "-1")
                 .set("auth-file", "iterations", "4096")
                 .set("dkim-sign", "enabled", "true").set("dkim-sign", "domain", "herald.test")
                 .set("dkim-sign", "selector", "mail2026").set("dkim-sign", "key.file", pem.toString())
@@ -84,7 +85,8 @@ class DkimHopEndToEndTest {
         b = HeraldServer.builder().home(tmp.resolve("b"))
                 .set("herald", "hostname", "mx.b.test")
                 .set("smtp", "port", "0").set("submission", "port", "0").set("submissions", "port", "0")
-                .set("pop3", "port", "-1").set("pop3", "tls.port", "-1")   // the pop3 plugin is on the class path
+                .set("pop3", "port", "-1").set("pop3", "tls.port", "-1")   // the pop3 and imap plugins are on the class path
+                .set("imap", "port", "-1").set("imap", "tls.port", "-1")
                 .set("dns", "servers", "127.0.0.1:" + dns.port()).set("dns", "cache", "false")
                 .set("spam-auth", "enabled", "true")
                 .set("spam", "reject", "12")

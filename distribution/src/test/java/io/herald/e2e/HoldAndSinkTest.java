@@ -31,7 +31,8 @@ class HoldAndSinkTest {
     private HeraldServer start(String key, String value) throws Exception {
         HeraldServer.Builder b = HeraldServer.builder().home(home)
                 .set("smtp", "port", "0").set("submission", "port", "-1").set("submissions", "port", "-1")
-                .set("pop3", "port", "-1").set("pop3", "tls.port", "-1")   // the pop3 plugin is on the class path
+                .set("pop3", "port", "-1").set("pop3", "tls.port", "-1")   // the pop3 and imap plugins are on the class path
+                .set("imap", "port", "-1").set("imap", "tls.port", "-1")
                 .set("spam", "enabled", "false").discoverPlugins();
         if (key != null) b.set("queue", key, value);
         HeraldServer server = b.start();

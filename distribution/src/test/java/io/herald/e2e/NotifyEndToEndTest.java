@@ -44,7 +44,8 @@ class NotifyEndToEndTest {
     static HeraldServer.Builder server(Path home, String webhookUrl) {
         HeraldServer.Builder b = HeraldServer.builder().home(home)
                 .set("smtp", "port", "0").set("submission", "port", "-1").set("submissions", "port", "-1")
-                .set("pop3", "port", "-1").set("pop3", "tls.port", "-1")   // the pop3 plugin is on the class path
+                .set("pop3", "port", "-1").set("pop3", "tls.port", "-1")   // the pop3 and imap plugins are on the class path
+                .set("imap", "port", "-1").set("imap", "tls.port", "-1")
                 .set("http", "port", "0")
                 .set("notify-sse", "token." + OLAF, TOKEN)
                 .set("notify-webhook", "secret", SECRET)

@@ -73,7 +73,8 @@ class SpamEndToEndTest {
     private HeraldServer start(Path dir, String junk, String reject) throws Exception {
         HeraldServer server = HeraldServer.builder().home(dir)
                 .set("smtp", "port", "0").set("submission", "port", "0").set("submissions", "port", "0")
-                .set("pop3", "port", "0").set("pop3", "tls.port", "0")   // the pop3 plugin is on the class path
+                .set("pop3", "port", "0").set("pop3", "tls.port", "0")   // the pop3 and imap plugins are on the class path
+                .set("imap", "port", "0").set("imap", "tls.port", "0")
                 .set("smtp", "maxLineLength", "0")
                 .set("spam", "junk", junk).set("spam", "reject", reject)
                 .discoverPlugins().start();

@@ -74,7 +74,8 @@ class SubmissionEndToEndTest {
     public static final class RelayEverythingPlugin extends HeraldPlugin {
         @Override protected void configure() {
             router().toInstance(new Router() {
-                @Override public int priority() { return 1000; }
+                // before relay-static (50) and relay-mx (90), which are on the class path too
+                @Override public int priority() { return 20; }
                 @Override public Route route(Envelope envelope, MailAddress rcpt) {
                     return rcpt.domain().equalsIgnoreCase("herald.test") || rcpt.domain().equalsIgnoreCase("localhost")
                             ? Route.pass() : new Route.Relay(List.of());
@@ -86,7 +87,8 @@ class SubmissionEndToEndTest {
     static HeraldServer.Builder builder(Path home) {
         return HeraldServer.builder().home(home)
                 .set("smtp", "port", "0").set("submission", "port", "0").set("submissions", "port", "0")
-                .set("pop3", "port", "0").set("pop3", "tls.port", "0")   // the pop3 plugin is on the class path
+                .set("pop3", "port", "0").set("pop3", "tls.port", "0")   // the pop3 and imap plugins are on the class path
+                .set("imap", "port", "0").set("imap", "tls.port", "0")
                 .set("auth-file", "iterations", "4096")
                 .plugins(List.of(new RelayEverythingPlugin()))
                 .discoverPlugins();

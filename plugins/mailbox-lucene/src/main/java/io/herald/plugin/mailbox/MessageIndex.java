@@ -139,7 +139,7 @@ final class MessageIndex implements AutoCloseable {
         header(d, F_BCC, p.bcc());
         header(d, F_SUBJECT, p.subject());
         text(d, F_BODY, p.body());
-        if (!p.messageId().isEmpty()) d.add(new StringField(F_MESSAGE_ID, p.messageId(), Field.Store.NO));
+        if (!p.messageId().isEmpty()) d.add(new StringField(F_MESSAGE_ID, keyword(p.messageId()), Field.Store.NO));
         for (String a : p.attachmentNames()) text(d, F_ATTACHMENT, a);
         Set<String> names = new java.util.HashSet<>();
         for (Map.Entry<String, String> h : p.headers()) {
@@ -165,6 +165,14 @@ final class MessageIndex implements AutoCloseable {
     static String normalize(String value) {
         String v = value.toLowerCase(java.util.Locale.ROOT).replaceAll("\\s+", " ").strip();
         return v.length() <= MAX_KEYWORD ? v : v.substring(0, MAX_KEYWORD);
+    }
+
+    /**
+     * A whole value as one keyword term, capped: Lucene refuses a term over 32766 octets ("immense term") and would
+     * refuse the whole document, so an uncapped Message-ID could make a message unindexable. Queries cap the same way.
+     */
+    static String keyword(String value) {
+        return value.length() <= MAX_KEYWORD ? value : value.substring(0, MAX_KEYWORD);
     }
 
     static boolean validFieldName(String name) {
@@ -294,14 +302,18 @@ final class MessageIndex implements AutoCloseable {
 
     /**
      * A header field contains a value: analyzed words (phrase, or every word with the last one as prefix), or for the
-     * address and subject headers the normalized whole value containing the value as a substring. An empty value
-     * asks whether the field exists.
+     * address and subject headers the normalized whole value containing the value as a substring; a value with
+     * {@code @} in an address header only as a substring. An empty value asks whether the field exists.
      */
     Query headerQuery(String name, String value) {
         String n = name.toLowerCase(java.util.Locale.ROOT);
         if (value.isEmpty()) return new TermQuery(new Term(F_HEADER_NAMES, n));
         if (ADDRESS_HEADERS.contains(n)) {
             String needle = normalize(value);
+            Query substring = new org.apache.lucene.search.WildcardQuery(new Term(KEYWORD_PREFIX + n, "*" + escapeWildcard(needle) + "*"));
+            // an address (or part of one with '@') is matched as IMAP says, as a substring only: the words of
+            // "doug@example.com" are also in "Doug Sauder <dwsauder@example.com>", which does not contain it
+            if (value.indexOf('@') >= 0) return substring;
             return new BooleanQuery.Builder()
                     .add(words(n, value), BooleanClause.Occur.SHOULD)
                     .add(new org.apache.lucene.search.WildcardQuery(new Term(KEYWORD_PREFIX + n, "*" + escapeWildcard(needle) + "*")),
@@ -311,7 +323,7 @@ final class MessageIndex implements AutoCloseable {
         if (n.equals(F_MESSAGE_ID)) {
             return new BooleanQuery.Builder()
                     .add(words(HEADER_PREFIX + n, value), BooleanClause.Occur.SHOULD)
-                    .add(new TermQuery(new Term(F_MESSAGE_ID, value.strip())), BooleanClause.Occur.SHOULD).build();
+                    .add(new TermQuery(new Term(F_MESSAGE_ID, keyword(value.strip()))), BooleanClause.Occur.SHOULD).build();
         }
         if (!validFieldName(n)) return new org.apache.lucene.search.MatchNoDocsQuery();
         return words(HEADER_PREFIX + n, value);
