@@ -13,9 +13,19 @@ import java.time.Duration;
  *                        ({@code giveUpAfter}, default 5d; RFC 5321 §4.5.4.1 suggests at least 4-5 days)
  * @param deliveryThreads threads that deliver queue entries ({@code delivery.threads}, default 4)
  * @param syncThreads     threads that force files of one commit batch concurrently ({@code sync.threads}, default 8)
+ * @param routerTimeout   the time limit of one router call at delivery time ({@code delivery.routerTimeout}, default
+ *                        10s, like the SMTP listeners' {@code hookTimeout}); a router that does not answer in time
+ *                        defers the recipient
  */
 public record QueueSettings(Duration retryInitial, Duration retryMax, Duration giveUpAfter, int deliveryThreads,
-                            int syncThreads) {
+                            int syncThreads, Duration routerTimeout) {
+
+    public static final Duration DEFAULT_ROUTER_TIMEOUT = Duration.ofSeconds(10);
+
+    /** With the default {@link #routerTimeout()}. */
+    public QueueSettings(Duration retryInitial, Duration retryMax, Duration giveUpAfter, int deliveryThreads, int syncThreads) {
+        this(retryInitial, retryMax, giveUpAfter, deliveryThreads, syncThreads, DEFAULT_ROUTER_TIMEOUT);
+    }
 
     public static final String PID = "queue";
 
@@ -23,6 +33,7 @@ public record QueueSettings(Duration retryInitial, Duration retryMax, Duration g
         if (retryInitial.isNegative() || retryInitial.isZero()) throw new IllegalArgumentException("retry.initial must be positive");
         if (retryMax.compareTo(retryInitial) < 0) throw new IllegalArgumentException("retry.max must be >= retry.initial");
         if (deliveryThreads < 1 || syncThreads < 1) throw new IllegalArgumentException("thread counts must be >= 1");
+        if (routerTimeout.isNegative() || routerTimeout.isZero()) throw new IllegalArgumentException("delivery.routerTimeout must be positive");
     }
 
     public static QueueSettings defaults() {
@@ -36,9 +47,13 @@ public record QueueSettings(Duration retryInitial, Duration retryMax, Duration g
         if (initial.isZero()) throw c.invalid("retry.initial", c.get("retry.initial").orElse(""), "a positive duration");
         Duration max = c.getDuration("retry.max", d.retryMax());
         if (max.compareTo(initial) < 0) throw c.invalid("retry.max", c.get("retry.max").orElse(""), "a duration not shorter than retry.initial");
+        Duration routerTimeout = c.getDuration("delivery.routerTimeout", d.routerTimeout());
+        if (routerTimeout.isZero() || routerTimeout.isNegative()) {
+            throw c.invalid("delivery.routerTimeout", c.get("delivery.routerTimeout").orElse(""), "a positive duration");
+        }
         return new QueueSettings(initial, max, c.getDuration("giveUpAfter", d.giveUpAfter()),
                 c.getInt("delivery.threads", d.deliveryThreads(), 1, 256),
-                c.getInt("sync.threads", d.syncThreads(), 1, 256));
+                c.getInt("sync.threads", d.syncThreads(), 1, 256), routerTimeout);
     }
 
     /** The delay before retry number {@code attempts} (1 = after the first failure): doubling, capped. */
