@@ -9,7 +9,9 @@ import io.herald.host.ActiveMailboxStore;
 import io.herald.host.ExtensionRegistry;
 import io.herald.host.PlainHost;
 import io.herald.host.Plugin;
-import io.herald.delivery.BounceSink;
+import io.herald.delivery.DsnBounceSink;
+import io.herald.outbound.OutboundClient;
+import io.herald.outbound.OutboundSettings;
 import io.herald.delivery.DeliveryAgent;
 import io.herald.notify.EventDispatcher;
 import io.herald.queue.FileQueue;
@@ -69,7 +71,7 @@ public final class HeraldServer implements AutoCloseable {
     private final EventDispatcher events;
     private final PlainHost host;
     private final List<Plugin> plugins = new ArrayList<>();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<AutoCloseable> closeables = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final boolean readOnly;
     private final ClassLoader pluginLoader;
     private final java.time.Duration watchConfiguration;
@@ -77,15 +79,17 @@ public final class HeraldServer implements AutoCloseable {
     /** {@code benchmark.sink}: the listeners' queue that keeps nothing; null (the default) for the durable queue. */
     private io.herald.queue.DiscardQueue sink;
     private DeliveryAgent agent;
+    private OutboundClient outbound;
     private final boolean gated;
     /** Entries that became ready while the gate was closed; null once it is open. */
     private List<io.herald.queue.QueueEntry> held = new ArrayList<>();
     private static final String STARTING = "herald-starting";
     private final Map<ListenerRole, SmtpServer> listeners = new EnumMap<>(ListenerRole.class);
-    private TlsContextProvider tls;
+    private final io.herald.spam.LearnerFeedback spamFeedback;
+    private TlsContextProvider tls;   // created on first use: tlsProvider()
     private io.herald.http.HttpListener http;
     private final boolean httpWanted;
-    private SaslService sasl;
+    private SaslService sasl;         // created on first use: saslService()
 
     private HeraldServer(Builder b) {
         this.paths = new HeraldPaths(b.home);
@@ -98,7 +102,46 @@ public final class HeraldServer implements AutoCloseable {
         this.readOnly = b.readOnly;
         this.pluginLoader = b.loader != null ? b.loader : Thread.currentThread().getContextClassLoader();
         this.events = new EventDispatcher(registry, 100_000);
-        this.host = new PlainHost(registry, configs, paths, identity, events, Clock.systemUTC(), readOnly);
+        this.spamFeedback = new io.herald.spam.LearnerFeedback(registry, new ActiveMailboxStore(registry), 1000);
+        this.host = new PlainHost(registry, configs, paths, identity, events, Clock.systemUTC(), readOnly, null, new com.google.inject.AbstractModule() {
+            @Override
+            protected void configure() {
+                // for protocol plugins (IMAP, POP3): the SMTP listeners' certificate, authenticator chain and throttle
+                bind(io.herald.api.protocol.ServerTls.class).toInstance(new io.herald.tls.CoreServerTls(HeraldServer.this::tlsProvider));
+                bind(io.herald.api.auth.Logins.class).toInstance(new io.herald.sasl.CoreLogins(HeraldServer.this::saslService));
+                bind(io.herald.api.spam.SpamFeedback.class).toInstance(spamFeedback);
+            }
+        });
+    }
+
+    /**
+     * The server's TLS identity, created on first use (pid {@code tls}; a self-signed certificate in {@code data/tls}
+     * when none is configured): by the SMTP listeners or by a protocol plugin, whichever comes first.
+     */
+    private synchronized TlsContextProvider tlsProvider() {
+        if (tls == null) {
+            if (readOnly) throw new IllegalStateException("no TLS in read-only mode");
+            tls = TlsContextProvider.fromConfig(configs.get("tls"), paths, identity.hostname(), Clock.systemUTC());
+        }
+        return tls;
+    }
+
+    /** The server's one SASL service (pid {@code auth}), created on first use: SMTP and protocol plugins share its throttle. */
+    private synchronized SaslService saslService() {
+        if (sasl == null) {
+            var auth = configs.get("auth");
+            ExecutorService authCalls = boundedPool("herald-auth-call", 8, 1000);
+            ExecutorService authWorkers = boundedPool("herald-auth", 4, 1000);
+            ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("herald-auth-delay"));
+            closeables.add(() -> {
+                scheduler.shutdownNow();
+                authWorkers.shutdownNow();
+                authCalls.shutdownNow();
+            });
+            AuthThrottle throttle = new AuthThrottle(AuthThrottle.Limits.from(auth), Clock.systemUTC(), scheduler);
+            sasl = SaslService.fromConfig(auth, () -> registry.snapshot().authenticators(), throttle, authCalls, authWorkers);
+        }
+        return sasl;
     }
 
     public static Builder builder() {
@@ -121,7 +164,13 @@ public final class HeraldServer implements AutoCloseable {
         if (readOnly) return this;
         QueueSettings queueSettings = QueueSettings.from(configs.get(QueueSettings.PID));
         queue = new FileQueue(paths.queue(), queueSettings);
-        DeliveryAgent agent = new DeliveryAgent(queue, registry, queueSettings, BounceSink.NONE);
+        // Relaying: the outbound SMTP client (conf/outbound.cfg) resolves next hops with the same DNS service the
+        // plugins get; permanent failures come back to the sender as a DSN queued here.
+        OutboundSettings outboundSettings = OutboundSettings.from(configs.get(OutboundSettings.PID), identity.hostname());
+        OutboundClient outbound = new OutboundClient(outboundSettings, host.dns());
+        closeables.add(outbound);
+        DsnBounceSink dsn = new DsnBounceSink(queue, identity, Clock.systemUTC());
+        DeliveryAgent agent = new DeliveryAgent(queue, registry, queueSettings, dsn, outbound::deliver, outboundSettings.maxHops());
         closeables.add(agent);
         closeables.add(queue);
         var queueConf = configs.get(QueueSettings.PID);
@@ -140,6 +189,10 @@ public final class HeraldServer implements AutoCloseable {
             log.warn("queue: benchmark.sink = true: BENCHMARK ONLY, every accepted message is DISCARDED (nothing is queued or delivered)");
         }
         this.agent = agent;
+        this.outbound = outbound;
+        dsn.cleanUp();
+        // herald queue retry|delete beside the running server (QueueAdmin)
+        closeables.add(new io.herald.queue.QueueAdmin.Control(queue, agent::submit, Duration.ofMillis(300)));
         if (recovered > 0) log.info("queue: {} messages recovered from {}", recovered, paths.queue());
         // Spam filters run at the end of DATA of every listener, before the commit (DESIGN §4); the core's hook
         // is part of each session's snapshot like a plugin's.
@@ -174,18 +227,8 @@ public final class HeraldServer implements AutoCloseable {
             if (s.enabled()) settings.put(role, s);
         }
         if (settings.isEmpty()) return;
-        tls = TlsContextProvider.fromConfig(configs.get("tls"), paths, identity.hostname(), Clock.systemUTC());
-        var auth = configs.get("auth");
-        ExecutorService authCalls = boundedPool("herald-auth-call", 8, 1000);
-        ExecutorService authWorkers = boundedPool("herald-auth", 4, 1000);
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("herald-auth-delay"));
-        closeables.add(() -> {
-            scheduler.shutdownNow();
-            authWorkers.shutdownNow();
-            authCalls.shutdownNow();
-        });
-        AuthThrottle throttle = new AuthThrottle(AuthThrottle.Limits.from(auth), Clock.systemUTC(), scheduler);
-        sasl = SaslService.fromConfig(auth, () -> registry.snapshot().authenticators(), throttle, authCalls, authWorkers);
+        TlsContextProvider tls = tlsProvider();
+        SaslService sasl = saslService();
         for (Map.Entry<ListenerRole, SmtpSettings> e : settings.entrySet()) {
             SmtpServer server = new SmtpServer(e.getValue(), identity, registry, sink != null ? sink : queue, tls, sasl);
             closeables.add(server);
@@ -210,10 +253,7 @@ public final class HeraldServer implements AutoCloseable {
         io.herald.http.HttpSettings settings = io.herald.http.HttpSettings.from(c);
         if (!asked || !settings.enabled()) return;
         javax.net.ssl.SSLContext ssl = null;
-        if (settings.tls()) {
-            if (tls == null) tls = TlsContextProvider.fromConfig(configs.get("tls"), paths, identity.hostname(), Clock.systemUTC());
-            ssl = tls.current();
-        }
+        if (settings.tls()) ssl = tlsProvider().current();
         io.herald.http.AdminAccess[] access = new io.herald.http.AdminAccess[1];
         http = new io.herald.http.HttpListener(settings, registry, ssl, io.herald.http.AdminAccess.newToken());
         io.herald.http.CoreEndpoints.addTo(http, registry, events, identity, Clock.systemUTC());
@@ -298,11 +338,26 @@ public final class HeraldServer implements AutoCloseable {
         return port(ListenerRole.SUBMISSIONS);
     }
 
-    /** The server's TLS identity; null in read-only mode or with every listener disabled. */
-    public TlsContextProvider tls() { return tls; }
+    /** Where protocol plugins report users' Junk moves for the spam learners. */
+    public io.herald.spam.LearnerFeedback spamFeedback() { return spamFeedback; }
 
-    /** The SASL service (authenticators, throttle); null in read-only mode or with every listener disabled. */
-    public SaslService sasl() { return sasl; }
+    /** The server's TLS identity; null in read-only mode or when nothing (no listener, no plugin) needed it yet. */
+    public synchronized TlsContextProvider tls() { return tls; }
+
+    /** The SASL service (authenticators, throttle); null in read-only mode or when nothing needed it yet. */
+    public synchronized SaslService sasl() { return sasl; }
+
+    /**
+     * The address a plugin's protocol service bound under this listener name (e.g. {@code imap}, {@code imaps}), for
+     * tests and tools that configured port 0.
+     */
+    public java.net.InetSocketAddress endpoint(String listener) {
+        for (io.herald.api.protocol.ProtocolService s : registry.snapshot().protocolServices()) {
+            java.net.InetSocketAddress a = s.endpoints().get(listener);
+            if (a != null) return a;
+        }
+        throw new IllegalStateException("no protocol service listens as " + listener);
+    }
 
     /**
      * Makes sure users exist in the user database of a plugin offering {@link UserAdmin.Factory} (such as
@@ -352,6 +407,9 @@ public final class HeraldServer implements AutoCloseable {
         return queue().awaitEmpty(timeout);
     }
 
+    /** The outbound SMTP client that relays to next hops; null in read-only mode. */
+    public OutboundClient outbound() { return outbound; }
+
     public HeraldPaths paths() { return paths; }
 
     public ServerIdentity identity() { return identity; }
@@ -382,6 +440,7 @@ public final class HeraldServer implements AutoCloseable {
         }
         for (int i = plugins.size() - 1; i >= 0; i--) host.stop(plugins.get(i));
         events.close();
+        spamFeedback.close();
     }
 
     /** Builds a {@link HeraldServer}. */
