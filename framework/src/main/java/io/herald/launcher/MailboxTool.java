@@ -83,12 +83,9 @@ final class MailboxTool {
         Reindexed done;
         try {
             done = store.reindex();
-        } catch (MailboxException e) {
-            if (e.reason() == MailboxException.Reason.IN_USE) {
-                throw new Main.CommandFailedException("cannot reindex while the server runs: " + e.getMessage()
-                        + "; stop the server first");
-            }
-            throw e;
+        } catch (io.herald.api.mailbox.StoreInUseException e) {
+            throw new Main.CommandFailedException("cannot reindex while the server runs: " + e.getMessage()
+                    + "; stop the server first");
         } catch (UnsupportedOperationException e) {
             throw new Main.CommandFailedException("the active mailbox store (" + store + ") has no index to rebuild");
         }

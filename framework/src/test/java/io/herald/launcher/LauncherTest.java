@@ -146,7 +146,7 @@ class LauncherTest {
 
         InMemoryStore held = new InMemoryStore() {
             @Override public io.herald.api.mailbox.Reindexed reindex() throws MailboxException {
-                throw new MailboxException(MailboxException.Reason.IN_USE, "the store in /x is held for writing", true);
+                throw new io.herald.api.mailbox.StoreInUseException("the store in /x is held for writing", null);
             }
         };
         assertThatThrownBy(() -> MailboxTool.reindex(held, System.out)).isInstanceOf(Main.CommandFailedException.class)

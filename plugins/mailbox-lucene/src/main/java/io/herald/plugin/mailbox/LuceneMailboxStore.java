@@ -1146,7 +1146,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
     /**
      * Throws the index away and rebuilds it from the logs and message files. On a writing store deliveries may
      * continue meanwhile. A read-only store opens the data folder for writing for the rebuild (taking Lucene's write
-     * lock) and fails with {@link Reason#IN_USE} when a running server holds it: the lock is never stolen.
+     * lock) and fails with {@link io.herald.api.mailbox.StoreInUseException} when a running server holds it: the lock is never stolen.
      */
     @Override
     public Reindexed reindex() throws MailboxException {
@@ -1166,16 +1166,15 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         return new Reindexed(counts.mailboxes(), counts.messages(), Duration.ofNanos(System.nanoTime() - start));
     }
 
-    /** Read-only store: a writing store on the same folder for the rebuild, or IN_USE when another writer has it. */
+    /** Read-only store: a writing store on the same folder for the rebuild; refused when another writer has it. */
     private Counts reindexAsWriter() throws MailboxException {
         LuceneMailboxStore writer;
         try {
             writer = new LuceneMailboxStore(dataDir, config, events, clock, false);
         } catch (UncheckedIOException e) {
             if (lockHeld(e)) {
-                throw new MailboxException(Reason.IN_USE, "the mailbox store in " + dataDir
-                        + " is held for writing by another process (its index write lock is taken; a running server?)",
-                        true, e);
+                throw new io.herald.api.mailbox.StoreInUseException("the mailbox store in " + dataDir
+                        + " is held for writing by another process (its index write lock is taken; a running server?)", e);
             }
             throw new MailboxException(Reason.STORAGE, e.getMessage(), true, e);
         }

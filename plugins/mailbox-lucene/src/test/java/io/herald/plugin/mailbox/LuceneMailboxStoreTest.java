@@ -298,8 +298,8 @@ class LuceneMailboxStoreTest {
             for (Path f : corpus) writer.deliver(inbox(OLAF, Files.readAllBytes(f), f.toString()));
             // a running server holds the index's write lock: the read-only tool is refused and changes nothing
             try (LuceneMailboxStore reader = openReadOnly()) {
-                assertThatThrownBy(reader::reindex).isInstanceOfSatisfying(MailboxException.class,
-                        e -> assertThat(e.reason()).isEqualTo(MailboxException.Reason.IN_USE))
+                assertThatThrownBy(reader::reindex).isInstanceOfSatisfying(io.herald.api.mailbox.StoreInUseException.class,
+                        e -> assertThat(e.isTemporary()).isTrue())
                         .hasMessageContaining("held for writing").hasMessageContaining(dir.toString());
             }
             assertThat(writer.deliver(inbox(OLAF, message("after", "still writing"), "k-after")).uid()).isPositive();

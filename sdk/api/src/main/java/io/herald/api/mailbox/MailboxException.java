@@ -17,8 +17,6 @@ public class MailboxException extends Exception {
         QUOTA_EXCEEDED,
         /** The store is open read-only or closed. */
         READ_ONLY,
-        /** Another process (a running server) holds the store for writing; API 1.2. Temporary. */
-        IN_USE,
         /** Storage failed (disk full, I/O error); usually temporary (IMAP [SERVERBUG], SMTP 451 4.3.0). */
         STORAGE,
         /** Anything else. */

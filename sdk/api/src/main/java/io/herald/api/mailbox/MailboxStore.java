@@ -160,11 +160,11 @@ public interface MailboxStore {
      *
      * <p>A store opened read-only (beside a running server) still takes the store for writing for the duration of
      * the rebuild: this is the one change it makes, because the operator asked for it. When another process holds
-     * the store for writing (a running server), it fails with {@link MailboxException.Reason#IN_USE} and changes
-     * nothing; it never takes the store away from its writer. Other calls may continue meanwhile on a writing store.
+     * the store for writing (a running server), it fails with {@link StoreInUseException} and changes nothing; it never takes the store away from its writer. Other calls may continue meanwhile on a writing store.
      *
-     * @throws MailboxException {@link MailboxException.Reason#IN_USE} as above, {@link MailboxException.Reason#STORAGE}
-     *         when reading the messages or writing the index fails
+     * @throws StoreInUseException as above
+     * @throws MailboxException {@link MailboxException.Reason#STORAGE} when reading the messages or writing the index
+     *         fails
      * @throws UnsupportedOperationException for a store without a rebuildable index
      */
     default Reindexed reindex() throws MailboxException {
