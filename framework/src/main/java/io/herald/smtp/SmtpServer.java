@@ -55,6 +55,8 @@ public final class SmtpServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
     private static final AttributeKey SESSION = new AttributeKey(SmtpServer.class, "session");
+    /** Connections the kernel may hold for accept(); capped by net.core.somaxconn. */
+    static final int BACKLOG = 1024;
 
     private volatile SmtpSettings settings;
     private final ServerIdentity identity;
@@ -100,6 +102,8 @@ public final class SmtpServer implements AutoCloseable {
         if (acceptor != null) throw new IllegalStateException("already started");
         NioSocketAcceptor a = new NioSocketAcceptor();
         a.setReuseAddress(true);
+        // MINA's default backlog is 50: a burst of connections beyond it has SYNs dropped and retried a second later
+        a.setBacklog(BACKLOG);
         a.getSessionConfig().setTcpNoDelay(true);
         a.setHandler(new Handler());
         a.setCloseOnDeactivation(true);
