@@ -324,7 +324,7 @@ herald_delivered() { grep -c 'DeliveryAgent - delivered ' "$WORK/herald-e2e/logs
 measure_e2e() {
   log "e2e: postfix (virtual Maildir) and herald (Lucene mailbox)"
   pf_start maildir
-  herald_start e2e ""
+  herald_start e2e "${E2E_QUEUE_CFG:-}"
   warm_up "$HERALD_PORT" "$HTO"; warm_up "$PF_PORT" "$PTO"
   # the warm-up's messages must all be in the stores before the first measured run counts deliveries
   local deadline=$(( $(date +%s) + 600 ))
