@@ -3,6 +3,7 @@ package io.herald.host;
 import com.google.inject.Key;
 import com.google.inject.util.Types;
 import io.herald.api.auth.Authenticator;
+import io.herald.api.http.HttpEndpoint;
 import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.notify.NotificationSink;
 import io.herald.api.plugin.HeraldPlugin;
@@ -21,7 +22,7 @@ public final class ExtensionPoint {
 
     /** Every extension point, in the order listings show them. */
     public static final List<Class<?>> ALL = List.of(SmtpHook.class, Router.class, MailboxStore.class,
-            NotificationSink.class, Authenticator.class, SpamFilter.class, SpamLearner.class);
+            NotificationSink.class, Authenticator.class, SpamFilter.class, SpamLearner.class, HttpEndpoint.class);
 
     /** Chains ordered by their declared priority, lower first; other points keep registration order. */
     private static final Map<Class<?>, Comparator<?>> ORDER = Map.of(

@@ -121,6 +121,24 @@ public final class ExtensionRegistry {
         Map<Class<?>, List<?>> all = new HashMap<>();
         for (Class<?> point : ExtensionPoint.ALL) all.put(point, collect(point));
         current = new Extensions(all);
+        for (java.util.function.Consumer<Extensions> l : listeners) {
+            try {
+                l.accept(current);
+            } catch (RuntimeException e) {
+                log.error("registry listener {} failed: {}", l, e.toString(), e);
+            }
+        }
+    }
+
+    private final CopyOnWriteArrayList<java.util.function.Consumer<Extensions>> listeners = new CopyOnWriteArrayList<>();
+
+    /**
+     * Calls {@code listener} with the new snapshot after every change, synchronously on the thread that made the
+     * change (so a plugin's contributions are known to be withdrawn when {@link #remove} returns), and once now.
+     */
+    public synchronized void addListener(java.util.function.Consumer<Extensions> listener) {
+        listeners.add(listener);
+        listener.accept(current);
     }
 
     private <T> List<T> collect(Class<T> point) {
@@ -158,5 +176,7 @@ public final class ExtensionRegistry {
         public List<SpamFilter> spamFilters() { return get(SpamFilter.class); }
 
         public List<SpamLearner> spamLearners() { return get(SpamLearner.class); }
+
+        public List<io.herald.api.http.HttpEndpoint> httpEndpoints() { return get(io.herald.api.http.HttpEndpoint.class); }
     }
 }

@@ -25,7 +25,8 @@ public final class Ports {
     public static final List<Listener> LISTENERS = List.of(
             new Listener("smtp", "port", 2525),
             new Listener("submission", "port", 2587),
-            new Listener("submissions", "port", 2465));
+            new Listener("submissions", "port", 2465),
+            new Listener("http", "port", 8025));
 
     public static final int MAX_OFFSET = 65535 - 8025;
 

@@ -63,7 +63,7 @@ final class RunCommand implements Callable<Integer> {
         Path dist = Home.distribution();
         URLClassLoader plugins = plainHost ? Home.pluginLoader(home) : null;
         log.info("Herald starting: home {}, {} host", home, plainHost ? "plain" : "OSGi");
-        HeraldServer.Builder builder = HeraldServer.builder().home(home).watchConfiguration(Duration.ofMillis(500));
+        HeraldServer.Builder builder = HeraldServer.builder().home(home).watchConfiguration(Duration.ofMillis(500)).httpListener();
         if (plugins != null) builder.discoverPlugins(plugins);
         else builder.gateUntilPluginsStarted();
         ports.forEach((pid, kv) -> kv.forEach((k, v) -> builder.set(pid, k, v)));

@@ -83,6 +83,8 @@ public final class HeraldServer implements AutoCloseable {
     private static final String STARTING = "herald-starting";
     private final Map<ListenerRole, SmtpServer> listeners = new EnumMap<>(ListenerRole.class);
     private TlsContextProvider tls;
+    private io.herald.http.HttpListener http;
+    private final boolean httpWanted;
     private SaslService sasl;
 
     private HeraldServer(Builder b) {
@@ -91,10 +93,11 @@ public final class HeraldServer implements AutoCloseable {
         this.identity = io.herald.config.LiveIdentity.following(configs);
         this.watchConfiguration = b.watchConfiguration;
         this.gated = b.gated;
+        this.httpWanted = b.http;
         registry.failureLimit(configs.get("herald").getInt("pluginFailureLimit", 5, 0, 1_000_000));
         this.readOnly = b.readOnly;
         this.pluginLoader = b.loader != null ? b.loader : Thread.currentThread().getContextClassLoader();
-        this.events = new EventDispatcher(registry, 10_000);
+        this.events = new EventDispatcher(registry, 100_000);
         this.host = new PlainHost(registry, configs, paths, identity, events, Clock.systemUTC(), readOnly);
     }
 
@@ -149,6 +152,7 @@ public final class HeraldServer implements AutoCloseable {
             registry.addBuiltIn(new Plugin("herald-spam", "core", Map.of(SmtpHook.class, List.of(new SpamHook(spam)))));
         }
         startListeners();
+        startHttp();
         if (watchConfiguration != null) {
             configs.watch(watchConfiguration);
             closeables.add(configs::close);
@@ -191,6 +195,44 @@ public final class HeraldServer implements AutoCloseable {
             configs.addListener(role.pid(), ConfigStore.listener(c -> SmtpSettings.from(role, c),
                     c -> server.reconfigure(SmtpSettings.from(role, c))));
         }
+    }
+
+    /**
+     * The HTTP listener (pid {@code http}; DESIGN §5: 127.0.0.1:8025): health, metrics, the admin API and the
+     * plugins' {@link io.herald.api.http.HttpEndpoint}s. It runs when the builder asked for it
+     * ({@link Builder#httpListener()}, as {@code bin/herald run} does) or when {@code http.cfg} sets {@code port}
+     * or {@code enabled = true}; embedded servers and tests therefore do not take port 8025 unasked.
+     * Writes {@code data/admin.properties} for the command-line tools.
+     */
+    private void startHttp() throws IOException {
+        io.herald.api.config.Configuration c = configs.get(io.herald.http.HttpSettings.PID);
+        boolean asked = httpWanted || c.get("port").isPresent() || c.getBoolean("enabled", false);
+        io.herald.http.HttpSettings settings = io.herald.http.HttpSettings.from(c);
+        if (!asked || !settings.enabled()) return;
+        javax.net.ssl.SSLContext ssl = null;
+        if (settings.tls()) {
+            if (tls == null) tls = TlsContextProvider.fromConfig(configs.get("tls"), paths, identity.hostname(), Clock.systemUTC());
+            ssl = tls.current();
+        }
+        io.herald.http.AdminAccess[] access = new io.herald.http.AdminAccess[1];
+        http = new io.herald.http.HttpListener(settings, registry, ssl, io.herald.http.AdminAccess.newToken());
+        io.herald.http.CoreEndpoints.addTo(http, registry, events, identity, Clock.systemUTC());
+        closeables.add(() -> {
+            if (access[0] != null) access[0].remove(paths.data());
+            http.close();
+        });
+        http.start();
+        access[0] = new io.herald.http.AdminAccess(http.url(), http.adminToken());
+        access[0].write(paths.data());
+    }
+
+    /** The HTTP listener, or null when it is not running. */
+    public io.herald.http.HttpListener http() { return http; }
+
+    /** The HTTP listener's port (see {@link #startHttp}). */
+    public int httpPort() {
+        if (http == null) throw new IllegalStateException("the HTTP listener is not running (ask for it with httpListener() or http.cfg: port)");
+        return http.port();
     }
 
     private static ExecutorService boundedPool(String name, int threads, int queued) {
@@ -316,6 +358,9 @@ public final class HeraldServer implements AutoCloseable {
 
     public ExtensionRegistry registry() { return registry; }
 
+    /** Delivery of mailbox events to the notification sinks (per-sink queues, retries, counts). */
+    public EventDispatcher notifications() { return events; }
+
     public ConfigStore configs() { return configs; }
 
     /** The host that starts plugin modules into this server's registry; the OSGi extender starts bundles with it too. */
@@ -348,6 +393,16 @@ public final class HeraldServer implements AutoCloseable {
         private ClassLoader loader;
         private java.time.Duration watchConfiguration;
         private boolean gated;
+        private boolean http;
+
+        /**
+         * Runs the HTTP listener (pid {@code http}, default 127.0.0.1:8025) even when {@code http.cfg} does not
+         * mention it, as {@code bin/herald run} does.
+         */
+        public Builder httpListener() {
+            this.http = true;
+            return this;
+        }
 
         /**
          * For hosts that start plugins after the server (the OSGi host): until {@link HeraldServer#pluginsStarted()},

@@ -68,8 +68,14 @@ public abstract class HeraldPlugin extends AbstractModule {
         return Multibinder.newSetBinder(binder(), Authenticator.class).addBinding();
     }
 
+    /** Contributes a notification sink; the core delivers mailbox events to it asynchronously (see {@link NotificationSink}). */
     protected final LinkedBindingBuilder<NotificationSink> notificationSink() {
         return Multibinder.newSetBinder(binder(), NotificationSink.class).addBinding();
+    }
+
+    /** Contributes a path of the core's HTTP listener (see {@link io.herald.api.http.HttpEndpoint}). */
+    protected final LinkedBindingBuilder<io.herald.api.http.HttpEndpoint> httpEndpoint() {
+        return Multibinder.newSetBinder(binder(), io.herald.api.http.HttpEndpoint.class).addBinding();
     }
 
     /**
