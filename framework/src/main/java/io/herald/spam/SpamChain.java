@@ -43,6 +43,9 @@ import java.util.function.Supplier;
  *       (the smaller of its own {@link SpamFilter#timeLimit()} and {@code filter.timeout}). One that throws, times
  *       out or finds the pool full is skipped: it counts 0, a warning is logged and {@code skipped=} names it
  *       (fail open: a broken filter never loses or blocks mail).</li>
+ *   <li>Header fields a filter returns with its verdict ({@link SpamVerdict#headers()}, e.g.
+ *       {@code Authentication-Results}) are added below {@code X-Spam-Score} and {@code X-Spam-Status}; a skipped
+ *       filter adds none.</li>
  *   <li>Thresholds: {@code junk}/{@code reject} for mail from other servers, {@code submission.junk}/
  *       {@code submission.reject} for authenticated clients.</li>
  *   <li>Upstream verdicts: the topmost {@code X-Spam-Status} of the message is believed only when the client's
@@ -110,6 +113,7 @@ public final class SpamChain implements AutoCloseable {
         }
 
         List<Reason> reasons = new ArrayList<>();
+        List<HeaderField> filterHeaders = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         double score = 0;
         for (int i = 0; i < active.size(); i++) {
@@ -129,6 +133,7 @@ public final class SpamChain implements AutoCloseable {
                 if (v == null) v = SpamVerdict.NONE;
                 score += v.score();
                 reasons.addAll(v.reasons());
+                filterHeaders.addAll(v.headers());
             } catch (TimeoutException e) {
                 fut.cancel(true);
                 log.warn("spam filter {} skipped for session {}: no answer within {}", name, session.sessionId(), limit);
@@ -156,7 +161,8 @@ public final class SpamChain implements AutoCloseable {
 
         SpamSettings.Thresholds t = session.authenticatedUser().isPresent() ? settings.submission() : settings.mta();
         boolean spam = score >= t.junk();
-        List<HeaderField> headers = headers(score, spam, t.junk(), reasons, skipped);
+        List<HeaderField> headers = new ArrayList<>(headers(score, spam, t.junk(), reasons, skipped));
+        headers.addAll(filterHeaders); // e.g. Authentication-Results; X-Spam-Score and X-Spam-Status stay first
         if (score >= t.reject()) {
             return new SpamDecision.Reject(score, "Message refused as spam (score=" + fmt(score) + " required="
                     + fmt(t.reject()) + ")", headers);

@@ -110,6 +110,27 @@ class SpamChainTest {
     }
 
     @Test
+    void aFilterAddsItsHeaderFieldsBelowTheVerdictAndASkippedFilterAddsNone() throws Exception {
+        SpamFilter auth = new SpamFilter() {
+            @Override public String name() { return "auth"; }
+            @Override public SpamVerdict score(io.herald.api.spam.SpamCheck check) {
+                return SpamVerdict.of(new Reason("SPF_FAIL", 3.0, "SPF fail"))
+                        .withHeaders(List.of(new HeaderField("Authentication-Results", "mx.herald.test; spf=fail smtp.mailfrom=a@example.org")));
+            }
+        };
+        SpamFilter broken = new SpamFilter() {
+            @Override public String name() { return "broken"; }
+            @Override public SpamVerdict score(io.herald.api.spam.SpamCheck check) { throw new IllegalStateException("down"); }
+        };
+        try (SpamChain c = new SpamChain(() -> List.of(auth, broken), SpamSettings.defaults())) {
+            SpamDecision d = c.evaluate(session("192.0.2.1", Optional.empty()), ENV, MSG);
+            assertThat(d.headers()).extracting(HeaderField::name).containsExactly("X-Spam-Score", "X-Spam-Status", "Authentication-Results");
+            assertThat(d.headers().get(2).value()).isEqualTo("mx.herald.test; spf=fail smtp.mailfrom=a@example.org");
+            assertThat(status(d)).isEqualTo("No, score=3.0 required=5.0 tests=SPF_FAIL skipped=broken(error)");
+        }
+    }
+
+    @Test
     void anUpstreamVerdictCountsOnlyFromATrustedRelay() throws Exception {
         MessageContent forged = msg("X-Spam-Status: Yes, score=9.9 required=5.0 tests=X\r\nX-Spam-Score: 9.9\r\nSubject: hi\r\n\r\nbody\r\n");
         SpamSettings s = settings(Map.of("trusted.relays", "10.0.0.0/8, 2001:db8::/32"));

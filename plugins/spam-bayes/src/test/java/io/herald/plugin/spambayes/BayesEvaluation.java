@@ -102,11 +102,13 @@ public final class BayesEvaluation {
         for (Parts p : parts) {
             out.printf(Locale.ROOT, "%-28s train %4d (validation %3d of them)  test %4d%n", p.folder(), p.train().size(), p.validation().size(), p.test().size());
         }
-        for (boolean validation : new boolean[] {true, false}) {
+        // -Dherald.eval.split=validation scores only the validation split: for trying changes without seeing the test part
+        boolean validationOnly = "validation".equals(System.getProperty("herald.eval.split"));
+        for (boolean validation : validationOnly ? new boolean[] {true} : new boolean[] {true, false}) {
             List<Scored> scored = trainAndScore(parts, validation);
             out.println(validation ? "-- validation (train on 80% of the training part, score the other 20%)" : "-- test (train on the whole training part, score the test part)");
             out.println(confusion(scored, s -> s.score() >= 5.0).line("score >= 5.0 (junk)"));
-            for (double cut : new double[] {0.5, 0.8, 0.9, 0.95, 0.99, 0.999}) {
+            for (double cut : new double[] {0.5, 0.8, 0.9, 0.95, 0.99, 0.995, 0.998, 0.999}) {
                 out.println(confusion(scored, s -> s.probability() >= cut).line("probability >= " + cut));
             }
             if (validation) {
@@ -124,7 +126,7 @@ public final class BayesEvaluation {
             }
         }
         out.printf(Locale.ROOT, "evaluation took %.1f s%n", (System.nanoTime() - t0) / 1e9);
-        return confusion(trainAndScore(parts, false), s -> s.score() >= 5.0);
+        return confusion(trainAndScore(parts, validationOnly), s -> s.score() >= 5.0);
     }
 
     public static void main(String[] args) throws IOException {

@@ -1,5 +1,7 @@
 package io.herald.api.spam;
 
+import io.herald.api.smtp.HeaderField;
+
 import java.util.List;
 import java.util.Objects;
 
@@ -8,8 +10,11 @@ import java.util.Objects;
  *
  * @param score   the filter's total contribution (positive: spammy, negative: hammy)
  * @param reasons the named tests that fired, each with its share of the score
+ * @param headers  header fields this filter asks the hop to add with its verdict, e.g. {@code Authentication-Results}
+ *                 (RFC 8601); added at the top of the message with {@code X-Spam-Status}, only when the filter was
+ *                 not skipped (since 1.1)
  */
-public record SpamVerdict(double score, List<Reason> reasons) {
+public record SpamVerdict(double score, List<Reason> reasons, List<HeaderField> headers) {
 
     /** No opinion: score 0, no reasons. */
     public static final SpamVerdict NONE = new SpamVerdict(0.0, List.of());
@@ -17,6 +22,17 @@ public record SpamVerdict(double score, List<Reason> reasons) {
     public SpamVerdict {
         if (!Double.isFinite(score)) throw new IllegalArgumentException("score must be finite: " + score);
         reasons = List.copyOf(reasons);
+        headers = List.copyOf(headers);
+    }
+
+    /** A verdict that adds no header field. */
+    public SpamVerdict(double score, List<Reason> reasons) {
+        this(score, reasons, List.of());
+    }
+
+    /** The same verdict, adding these header fields (since 1.1). */
+    public SpamVerdict withHeaders(List<HeaderField> fields) {
+        return new SpamVerdict(score, reasons, fields);
     }
 
     /** A verdict whose score is the sum of its reasons' scores. */
