@@ -87,6 +87,18 @@ class DistributionIT {
         assertThat(list.exit).as(list.stderr()).isZero();
         assertThat(list.stdout).isEmpty();
 
+        // The HTTP listener (8025 moved by the offset) and the notification sinks in the OSGi host, reached by
+        // 'herald notify test' through the admin API (data/admin.properties).
+        int http = 8025 + (server.smtpPort - DEFAULT_SMTP_PORT);
+        var health = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + http + "/health")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+        Result notify = herald("notify", "test", "olaf@herald.test");
+        String notified = new String(notify.stdout, StandardCharsets.UTF_8);
+        assertThat(notify.exit).as(notified + notify.stderr()).isZero();
+        assertThat(notified.lines()).anyMatch(l -> l.startsWith("notify-sse/sse") && l.contains("delivered"))
+                .anyMatch(l -> l.startsWith("notify-webhook/webhook") && l.contains("not accepted"));
+
         Result unknown = herald("mailbox", "list", "nobody@herald.test");
         assertThat(unknown.exit).isEqualTo(1);
         assertThat(unknown.stdout).isEmpty();

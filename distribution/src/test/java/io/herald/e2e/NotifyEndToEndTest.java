@@ -225,7 +225,9 @@ class NotifyEndToEndTest {
 
     @Test
     void aRestartReplaysUndeliveredEventsWhenConfiguredTo() throws Exception {
-        assertThat(restartAndCount(true)).as("the kept events first, then the new one").containsExactly("before-1", "before-2", "after");
+        List<String> got = restartAndCount(true);
+        assertThat(got).as("the kept events first (in any order: 4 POSTs at a time), then the new one").hasSize(3).endsWith("after");
+        assertThat(got.subList(0, 2)).containsExactlyInAnyOrder("before-1", "before-2");
     }
 
     /**

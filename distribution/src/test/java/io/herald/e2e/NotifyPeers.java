@@ -32,7 +32,7 @@ final class NotifyPeers {
     private NotifyPeers() { }
 
     /** One POST as the receiver got it. */
-    record Received(String path, Map<String, List<String>> headers, byte[] body, long nanos) {
+    record Received(String path, Map<String, List<String>> headers, byte[] body, long nanos, long wallMillis) {
         String header(String name) {
             for (Map.Entry<String, List<String>> e : headers.entrySet()) {
                 if (e.getKey().equalsIgnoreCase(name)) return e.getValue().get(0);
@@ -60,9 +60,10 @@ final class NotifyPeers {
             server.setExecutor(pool);
             server.createContext("/", x -> {
                 long t = System.nanoTime();
+                long wall = System.currentTimeMillis();
                 byte[] body = x.getRequestBody().readAllBytes();
                 int n = requests.incrementAndGet();
-                Received r = new Received(x.getRequestURI().getPath(), Map.copyOf(x.getRequestHeaders()), body, t);
+                Received r = new Received(x.getRequestURI().getPath(), Map.copyOf(x.getRequestHeaders()), body, t, wall);
                 all.add(r);
                 if (n <= this.failFirst) {
                     x.sendResponseHeaders(503, -1);

@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One sink's delivery: a bounded queue of new events and a set of events waiting for a retry, served by one worker
- * thread of its own (so a slow sink delays only itself). Offering never blocks: a full queue drops the event and
+ * One sink's delivery: a bounded queue of new events and a set of events waiting for a retry, served by worker
+ * threads of its own ({@link DeliveryPolicy#concurrency()}, usually one; so a slow sink delays only itself). Offering never blocks: a full queue drops the event and
  * counts it.
  */
 final class SinkChannel {
@@ -33,11 +33,10 @@ final class SinkChannel {
     final String name;
     private final DeliveryPolicy policy;
     private final ArrayBlockingQueue<Item> ready;
-    /** Only the worker adds and removes while running; {@link #close} reads it after the worker stopped. */
+    /** Guarded by itself; {@link #close} empties it after the workers stopped. */
     private final PriorityQueue<Item> retrying = new PriorityQueue<>(Comparator.comparingLong((Item i) -> i.due).thenComparingLong(i -> i.seq));
-    private final Thread worker;
+    private final List<Thread> workers = new ArrayList<>();
     private volatile boolean running = true;
-    private volatile Item current;
     private final AtomicLong seq = new AtomicLong();
 
     private final AtomicLong delivered = new AtomicLong();
@@ -52,14 +51,18 @@ final class SinkChannel {
         this.plugin = plugin;
         this.name = safeName(sink);
         DeliveryPolicy p = safePolicy(sink);
-        this.policy = p.queueCapacity() <= maxQueue ? p : new DeliveryPolicy(maxQueue, p.maxAttempts(), p.firstRetry(), p.maxRetry());
+        this.policy = p.queueCapacity() <= maxQueue ? p : new DeliveryPolicy(maxQueue, p.maxAttempts(), p.firstRetry(), p.maxRetry(), p.concurrency());
         this.ready = new ArrayBlockingQueue<>(policy.queueCapacity());
-        this.worker = new Thread(this::run, "herald-notify-" + plugin + "-" + name);
-        this.worker.setDaemon(true);
+        for (int i = 0; i < policy.concurrency(); i++) {
+            boolean first = i == 0;
+            Thread t = new Thread(() -> run(first), "herald-notify-" + plugin + "-" + name + (policy.concurrency() > 1 ? "-" + (i + 1) : ""));
+            t.setDaemon(true);
+            workers.add(t);
+        }
     }
 
     void start() {
-        worker.start();
+        workers.forEach(Thread::start);
     }
 
     /** Queues an event; never blocks. Returns false (and counts a drop) when the queue is full or closed. */
@@ -82,7 +85,12 @@ final class SinkChannel {
                 dropped.get(), notAccepted.get(), lastError);
     }
 
-    private void run() {
+    private void run(boolean loadBacklog) {
+        if (loadBacklog) loadBacklog();
+        work();
+    }
+
+    private void loadBacklog() {
         try {
             List<MailboxEvent> backlog = sink.backlog();
             if (!backlog.isEmpty()) log.info("notification sink {}/{}: delivering {} events kept from before", plugin, name, backlog.size());
@@ -93,6 +101,9 @@ final class SinkChannel {
         } catch (RuntimeException e) {
             log.warn("notification sink {}/{}: backlog() failed: {}", plugin, name, e.toString(), e);
         }
+    }
+
+    private void work() {
         while (running) {
             try {
                 Item next = dueRetry();
@@ -120,69 +131,64 @@ final class SinkChannel {
     }
 
     private void attempt(Item item) throws InterruptedException {
-        current = item;
-        try {
-            if (item.attempts == 0) {
-                boolean accepted;
-                try {
-                    accepted = sink.accepts(item.event);
-                } catch (RuntimeException e) {
-                    log.warn("notification sink {}/{}: accepts() threw, event not delivered: {}", plugin, name, e.toString(), e);
-                    accepted = false;
-                }
-                if (!accepted) {
-                    notAccepted.incrementAndGet();
-                    if (item.probe != null) item.probe.finish(new SinkOutcome.NotAccepted());
-                    return;
-                }
-            }
-            item.attempts++;
-            if (item.probe != null) item.probe.attempting(item.attempts);
+        if (item.attempts == 0) {
+            boolean accepted;
             try {
-                sink.onEvent(item.event);
-                delivered.incrementAndGet();
-                if (item.probe != null) item.probe.finish(new SinkOutcome.Delivered(item.attempts, Duration.ofNanos(System.nanoTime() - item.published)));
-            } catch (RetryLaterException e) {
-                if (!running && Thread.currentThread().isInterrupted()) {
-                    item.attempts--;   // interrupted by close(): not the sink's failure; handed to undelivered()
-                    synchronized (retrying) {
-                        retrying.add(item.dueNow());
-                    }
-                    throw new InterruptedException();
+                accepted = sink.accepts(item.event);
+            } catch (RuntimeException e) {
+                log.warn("notification sink {}/{}: accepts() threw, event not delivered: {}", plugin, name, e.toString(), e);
+                accepted = false;
+            }
+            if (!accepted) {
+                notAccepted.incrementAndGet();
+                if (item.probe != null) item.probe.finish(new SinkOutcome.NotAccepted());
+                return;
+            }
+        }
+        item.attempts++;
+        if (item.probe != null) item.probe.attempting(item.attempts);
+        try {
+            sink.onEvent(item.event);
+            delivered.incrementAndGet();
+            if (item.probe != null) item.probe.finish(new SinkOutcome.Delivered(item.attempts, Duration.ofNanos(System.nanoTime() - item.published)));
+        } catch (RetryLaterException e) {
+            if (!running && Thread.currentThread().isInterrupted()) {
+                item.attempts--;   // interrupted by close(): not the sink's failure; handed to undelivered()
+                synchronized (retrying) {
+                    retrying.add(item.dueNow());
                 }
-                retries.incrementAndGet();
-                lastError = e.getMessage();
-                if (item.attempts >= policy.maxAttempts()) {
-                    giveUp(item, "attempt " + item.attempts + " of " + policy.maxAttempts() + " asked for a retry: " + e.getMessage());
+                throw new InterruptedException();
+            }
+            retries.incrementAndGet();
+            lastError = e.getMessage();
+            if (item.attempts >= policy.maxAttempts()) {
+                giveUp(item, "attempt " + item.attempts + " of " + policy.maxAttempts() + " asked for a retry: " + e.getMessage());
+                return;
+            }
+            Duration wait = policy.backoff(item.attempts + 1);
+            if (e.after().isPresent()) wait = e.after().get().compareTo(policy.maxRetry()) > 0 ? policy.maxRetry() : e.after().get();
+            synchronized (retrying) {
+                if (retrying.size() >= policy.queueCapacity()) {
+                    giveUp(item, "too many events waiting for a retry (" + policy.queueCapacity() + "): " + e.getMessage());
                     return;
                 }
-                Duration wait = policy.backoff(item.attempts + 1);
-                if (e.after().isPresent()) wait = e.after().get().compareTo(policy.maxRetry()) > 0 ? policy.maxRetry() : e.after().get();
-                synchronized (retrying) {
-                    if (retrying.size() >= policy.queueCapacity()) {
-                        giveUp(item, "too many events waiting for a retry (" + policy.queueCapacity() + "): " + e.getMessage());
-                        return;
-                    }
-                    item.due = System.nanoTime() + wait.toNanos();
-                    retrying.add(item);
-                }
-                if (item.probe != null) item.probe.retrying(item.attempts, e.getMessage(), item.due);
-                log.debug("notification sink {}/{}: attempt {} asked for a retry in {} ms: {}", plugin, name, item.attempts, wait.toMillis(), e.getMessage());
-            } catch (InterruptedException e) {
-                if (!running) {
-                    item.attempts--;
-                    synchronized (retrying) {
-                        retrying.add(item.dueNow());
-                    }
-                    throw e;
-                }
-                giveUp(item, "interrupted");
-            } catch (Exception | LinkageError e) {
-                lastError = e.toString();
-                giveUp(item, e.toString());
+                item.due = System.nanoTime() + wait.toNanos();
+                retrying.add(item);
             }
-        } finally {
-            current = null;
+            if (item.probe != null) item.probe.retrying(item.attempts, e.getMessage(), item.due);
+            log.debug("notification sink {}/{}: attempt {} asked for a retry in {} ms: {}", plugin, name, item.attempts, wait.toMillis(), e.getMessage());
+        } catch (InterruptedException e) {
+            if (!running) {
+                item.attempts--;
+                synchronized (retrying) {
+                    retrying.add(item.dueNow());
+                }
+                throw e;
+            }
+            giveUp(item, "interrupted");
+        } catch (Exception | LinkageError e) {
+            lastError = e.toString();
+            giveUp(item, e.toString());
         }
     }
 
@@ -200,13 +206,18 @@ final class SinkChannel {
      */
     void close(Duration grace) {
         running = false;
-        worker.interrupt();
-        try {
-            worker.join(grace.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        workers.forEach(Thread::interrupt);
+        long deadline = System.nanoTime() + grace.toNanos();
+        boolean alive = false;
+        for (Thread worker : workers) {
+            try {
+                worker.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            alive |= worker.isAlive();
         }
-        if (worker.isAlive()) {
+        if (alive) {
             log.warn("notification sink {}/{}: still busy {} ms after it was withdrawn; its thread is left to finish", plugin, name, grace.toMillis());
         }
         List<Item> left = new ArrayList<>();

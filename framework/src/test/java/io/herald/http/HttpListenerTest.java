@@ -136,6 +136,29 @@ class HttpListenerTest {
     }
 
     @Test
+    void httpsWithTheServersCertificate() throws Exception {
+        try (HeraldServer server = HeraldServer.builder().home(home)
+                .set("smtp", "port", "-1").set("submission", "port", "-1").set("submissions", "port", "-1")
+                .set("http", "port", "0").set("http", "tls", "true")
+                .plugins(List.of(new SamplePlugin())).start()) {
+            assertThat(server.http().url()).startsWith("https://127.0.0.1:");
+            javax.net.ssl.SSLContext trust = javax.net.ssl.SSLContext.getInstance("TLS");
+            trust.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+                @Override public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+                @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+            }}, null);
+            var client = HttpClient.newBuilder().sslContext(trust).build();
+            var r = client.send(java.net.http.HttpRequest.newBuilder(URI.create(server.http().url() + "/hello/stream")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.body()).isEqualTo("line 0\nline 1\nline 2\n");
+            assertThat(r.sslSession()).isPresent();
+            // the command-line tools' client accepts the server's own certificate (it has the token from data/)
+            assertThat(AdminClient.forData(server.paths().data()).get("/admin/notify/sinks", Map.of(), Duration.ofSeconds(10)).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void jsonRoundTrip() {
         Object v = Json.parse(Json.write(Map.of("a", List.of(1L, "x\"\n\u0001", true))));
         assertThat(v).isEqualTo(Map.of("a", List.of(1L, "x\"\n\u0001", true)));

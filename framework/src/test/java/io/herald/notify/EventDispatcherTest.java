@@ -61,7 +61,7 @@ class EventDispatcherTest {
     @Test
     void aBlockedSinkDelaysNeitherThePublisherNorAnotherSink() throws Exception {
         dispatcher.attach(registry);
-        Recording stuck = new Recording(new DeliveryPolicy(5, 1, Duration.ofMillis(10), Duration.ofMillis(10)));
+        Recording stuck = new Recording(new DeliveryPolicy(5, 1, Duration.ofMillis(10), Duration.ofMillis(10), 1));
         stuck.gate = new CountDownLatch(1);
         Recording fine = new Recording(DeliveryPolicy.DEFAULT);
         register(registry, "stuck", stuck);
@@ -88,7 +88,7 @@ class EventDispatcherTest {
         List<Long> delivered = new CopyOnWriteArrayList<>();
         List<Long> attemptTimes = new CopyOnWriteArrayList<>();
         NotificationSink flaky = new NotificationSink() {
-            @Override public DeliveryPolicy policy() { return new DeliveryPolicy(100, 4, Duration.ofMillis(50), Duration.ofSeconds(1)); }
+            @Override public DeliveryPolicy policy() { return new DeliveryPolicy(100, 4, Duration.ofMillis(50), Duration.ofSeconds(1), 1); }
             @Override public void onEvent(MailboxEvent e) throws Exception {
                 long uid = ((MailboxEvent.MessageAdded) e).uid();
                 if (uid == 1) {
@@ -119,7 +119,7 @@ class EventDispatcherTest {
         dispatcher.attach(registry);
         AtomicInteger calls = new AtomicInteger();
         NotificationSink failing = new NotificationSink() {
-            @Override public DeliveryPolicy policy() { return new DeliveryPolicy(100, 3, Duration.ofMillis(10), Duration.ofMillis(20)); }
+            @Override public DeliveryPolicy policy() { return new DeliveryPolicy(100, 3, Duration.ofMillis(10), Duration.ofMillis(20), 1); }
             @Override public void onEvent(MailboxEvent e) throws Exception {
                 calls.incrementAndGet();
                 if (((MailboxEvent.MessageAdded) e).uid() == 1) throw new IllegalArgumentException("400 Bad Request");
@@ -161,7 +161,7 @@ class EventDispatcherTest {
         dispatcher.attach(registry);
         List<MailboxEvent> kept = new CopyOnWriteArrayList<>();
         NotificationSink down = new NotificationSink() {
-            @Override public DeliveryPolicy policy() { return new DeliveryPolicy(100, 10, Duration.ofSeconds(30), Duration.ofSeconds(30)); }
+            @Override public DeliveryPolicy policy() { return new DeliveryPolicy(100, 10, Duration.ofSeconds(30), Duration.ofSeconds(30), 1); }
             @Override public void onEvent(MailboxEvent e) throws Exception { throw new RetryLaterException("connection refused"); }
             @Override public void undelivered(List<MailboxEvent> events) { kept.addAll(events); }
         };
@@ -183,8 +183,32 @@ class EventDispatcherTest {
     }
 
     @Test
+    void aSinkAskingForConcurrencyGetsThatManyEventsAtOnce() throws Exception {
+        dispatcher.attach(registry);
+        CountDownLatch inside = new CountDownLatch(3);
+        CountDownLatch release = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger now = new java.util.concurrent.atomic.AtomicInteger();
+        NotificationSink slow = new NotificationSink() {
+            @Override public DeliveryPolicy policy() { return DeliveryPolicy.DEFAULT.withConcurrency(3); }
+            @Override public void onEvent(MailboxEvent e) throws Exception {
+                most.accumulateAndGet(now.incrementAndGet(), Math::max);
+                inside.countDown();
+                release.await();
+                now.decrementAndGet();
+            }
+        };
+        register(registry, "slow", slow);
+        for (int i = 1; i <= 5; i++) dispatcher.publish(added("olaf@herald.test", i));
+        assertThat(inside.await(10, TimeUnit.SECONDS)).as("three events in the sink at once").isTrue();
+        release.countDown();
+        await().atMost(10, TimeUnit.SECONDS).until(() -> dispatcher.stats().get(0).delivered() == 5);
+        assertThat(most.get()).isEqualTo(3);
+    }
+
+    @Test
     void backOffDoublesUpToTheMaximum() {
-        DeliveryPolicy p = new DeliveryPolicy(10, 10, Duration.ofSeconds(1), Duration.ofSeconds(5));
+        DeliveryPolicy p = new DeliveryPolicy(10, 10, Duration.ofSeconds(1), Duration.ofSeconds(5), 1);
         assertThat(List.of(p.backoff(2), p.backoff(3), p.backoff(4), p.backoff(5), p.backoff(9)))
                 .containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(5), Duration.ofSeconds(5));
     }

@@ -50,6 +50,6 @@ record SseSettings(String path, int history, Duration keepAlive, int maxStreams,
         DeliveryPolicy p = DeliveryPolicy.from(c);
         return new SseSettings(path, c.getInt("history", 100, 0, 100_000), keepAlive, c.getInt("maxStreams", 32, 1, 10_000),
                 c.getInt("streamQueue", 256, 1, 100_000), retry, Map.copyOf(tokens), c.getBoolean("password", true),
-                EventFilter.from(c), new DeliveryPolicy(p.queueCapacity(), 1, p.firstRetry(), p.maxRetry()));
+                EventFilter.from(c), new DeliveryPolicy(p.queueCapacity(), 1, p.firstRetry(), p.maxRetry(), 1));
     }
 }

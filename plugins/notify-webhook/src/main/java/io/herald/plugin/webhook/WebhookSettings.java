@@ -22,12 +22,15 @@ import java.util.Map;
  * @param replay         keep events not delivered at shutdown and send them after the next start
  * @param headers        extra request headers ({@code header.<Name> = value}, e.g. ntfy's {@code Authorization})
  * @param filter         users, folders, events ({@link EventFilter})
- * @param policy         queue, attempts, retry.first, retry.max ({@link DeliveryPolicy})
+ * @param policy         queue, attempts, retry.first, retry.max, concurrency (default 4) ({@link DeliveryPolicy})
  */
 record WebhookSettings(URI url, Format format, byte[] secret, Duration connectTimeout, Duration timeout, boolean replay,
                        Map<String, String> headers, EventFilter filter, DeliveryPolicy policy) {
 
     enum Format { JSON, NTFY }
+
+    /** POSTs in flight at the same time (key {@code concurrency}): a receiver taking 100 ms still takes 40 events/s. */
+    static final int DEFAULT_CONCURRENCY = 4;
 
     /** Headers the HTTP client sets itself, or that would contradict the body. */
     private static final java.util.Set<String> RESERVED = java.util.Set.of("content-length", "content-type", "host",
@@ -70,7 +73,7 @@ record WebhookSettings(URI url, Format format, byte[] secret, Duration connectTi
         }
         byte[] secret = c.get("secret", "").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         return new WebhookSettings(url, format, secret, connect, timeout, c.getBoolean("replay", false),
-                Map.copyOf(headers), EventFilter.from(c), DeliveryPolicy.from(c));
+                Map.copyOf(headers), EventFilter.from(c), DeliveryPolicy.from(c, DeliveryPolicy.DEFAULT.withConcurrency(DEFAULT_CONCURRENCY)));
     }
 
     private static Duration positive(Configuration c, String key, Duration def) {

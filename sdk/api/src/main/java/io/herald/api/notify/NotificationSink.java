@@ -9,8 +9,11 @@ import java.util.List;
  *
  * <p><b>Delivery.</b> The core gives every sink its own bounded queue and its own worker thread: publishing an event
  * never waits for a sink, and a slow sink delays only itself. Events reach one sink in the order they were
- * published, one at a time ({@link #onEvent} is never called concurrently for one sink). When a sink's queue is full
+ * published, one at a time ({@link #onEvent} is never called concurrently for one sink) unless its policy asks
+ * for more. When a sink's queue is full
  * the new event is dropped for that sink and counted (see {@code /metrics}, {@code herald notify test}).
+ * A sink whose {@link DeliveryPolicy#concurrency()} is more than 1 gets that many events at the same time, each on
+ * a worker of its own, in no guaranteed order: its {@code onEvent} must then be thread-safe.
  *
  * <p><b>Outcome of one call.</b> {@link #onEvent} returning normally means "done". Throwing
  * {@link RetryLaterException} means "not now, try again": the core retries the event with exponential back-off

@@ -1,0 +1,70 @@
+package io.herald.launcher;
+
+import io.herald.api.mailbox.MailboxEvent;
+import io.herald.api.notify.NotificationSink;
+import io.herald.api.notify.RetryLaterException;
+import io.herald.api.plugin.HeraldPlugin;
+import io.herald.server.HeraldServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code herald notify test|sinks} against a running server, through its admin API. */
+class NotifyCommandTest {
+
+    @TempDir
+    Path home;
+
+    public static final class TwoSinksPlugin extends HeraldPlugin {
+        @Override
+        protected void configure() {
+            notificationSink().toInstance(new NotificationSink() {
+                @Override public void onEvent(MailboxEvent e) { }
+                @Override public String name() { return "fine"; }
+            });
+            notificationSink().toInstance(new NotificationSink() {
+                @Override public void onEvent(MailboxEvent e) throws RetryLaterException { throw new RetryLaterException("HTTP 503 from the receiver"); }
+                @Override public String name() { return "down"; }
+            });
+        }
+    }
+
+    record Run(int exit, String out) { }
+
+    static Run herald(String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            int exit = Main.execute(args);
+            return new Run(exit, buf.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(old);
+        }
+    }
+
+    @Test
+    void printsWhatEachSinkDidAndFailsWhenOneDidNotDeliver() throws Exception {
+        assertThat(herald("--home", home.toString(), "notify", "test", "olaf@herald.test").exit())
+                .as("no running server").isEqualTo(ExitCodes.FAILURE);
+        try (HeraldServer server = HeraldServer.builder().home(home)
+                .set("smtp", "port", "-1").set("submission", "port", "-1").set("submissions", "port", "-1")
+                .set("http", "port", "0").plugins(List.of(new TwoSinksPlugin())).start()) {
+            Run r = herald("--home", home.toString(), "notify", "test", "olaf@herald.test", "--wait", "2");
+            assertThat(r.out()).contains("two-sinks/fine", "delivered (attempt 1").contains("two-sinks/down")
+                    .containsPattern("retrying: [1-9] attempt\\(s\\) failed, the last: HTTP 503 from the receiver; next in [0-9]+ ms");
+            assertThat(r.exit()).isEqualTo(ExitCodes.FAILURE);
+            Run sinks = herald("--home", home.toString(), "notify", "sinks");
+            assertThat(sinks.exit()).isZero();
+            assertThat(sinks.out().lines().filter(l -> l.startsWith("two-sinks/fine"))).singleElement().asString().contains(" 1 ");
+            assertThat(herald("--home", home.toString(), "notify", "test", "not-an-address").exit()).isEqualTo(ExitCodes.FAILURE);
+        }
+    }
+}
