@@ -23,10 +23,15 @@ import java.util.Set;
  * never that it succeeded. A later authenticator in the chain may still authenticate the user (it verified the
  * secret itself); if none does, the outcome is the temporary failure, not "wrong password".
  *
+ * <p><b>Configuration.</b> Inject {@link io.herald.api.config.Configuration} for the plugin's own
+ * {@code conf/<pid>.cfg}; the mechanisms offered and the lockout of repeated failures are the core's
+ * ({@code conf/auth.cfg}), not the authenticator's.
+ *
  * <p>Identities are handed over as the client sent them after SASLprep ({@link SaslPrep}); canonicalising them
  * (e.g. lower-casing an address) is the authenticator's business. The principal it returns is the canonical
  * mailbox address the session acts as from then on.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface Authenticator {
 
     /** Position in the chain; lower runs first. */

@@ -12,6 +12,7 @@ import java.util.Set;
  * Values are strings; the typed getters parse them and refuse a wrong value with a
  * {@link ConfigurationException} that names the file, the key, the value and what is allowed.
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface Configuration {
 
     /** The persistent id of the component, also the file name without {@code .cfg}. */

@@ -8,6 +8,7 @@ import java.util.Set;
  * it keeps locally (configured in {@code conf/herald.cfg}: {@code hostname}, {@code domains}).
  * Injectable in every plugin.
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface ServerIdentity {
 
     String hostname();

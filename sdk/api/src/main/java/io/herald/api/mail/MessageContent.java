@@ -7,6 +7,7 @@ import java.io.InputStream;
  * The bytes of one message (RFC 5322 header and body, CRLF line endings), readable as often as needed.
  * Implementations stream from disk; a message is never required to fit in memory.
  */
+@org.osgi.annotation.versioning.ProviderType
 public interface MessageContent {
 
     /** The size in octets. */

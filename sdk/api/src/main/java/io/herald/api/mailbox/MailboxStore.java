@@ -14,13 +14,21 @@ import java.util.SortedMap;
  * <p>Contract: {@link #deliver} returns only when the message is on stable storage; it is idempotent per
  * {@link Delivery#deliveryKey()} (a re-delivery after a crash returns the message stored the first time).
  * Every change is published as a {@link MailboxEvent} through the {@link MailboxEventPublisher} the core
- * offers. Methods may be called from many threads at once.
+ * offers. Methods may be called from many threads at once. Bound with {@code mailboxStore().to(MyStore.class)},
+ * as a singleton; when several plugins contribute a store, the first registered is active.
+ *
+ * <p><b>Failure policy.</b> A {@link MailboxException} that is {@linkplain MailboxException#isTemporary() temporary}
+ * (or any other exception) defers the delivery, which the queue retries with back-off; a permanent one fails the
+ * recipient for good. While no store is active, local recipients are deferred ({@code 451}), never refused.
+ * There is no time limit on store calls: they must be durable, not quick; keep them bounded by your own I/O
+ * timeouts. A store is {@link AutoCloseable} if it holds files or threads: it is closed when the plugin stops.
  *
  * <p>API 1.1 adds what an IMAP server (RFC 3501/9051, RFC 6154 special use, RFC 7162 CONDSTORE, RFC 6851 MOVE,
  * RFC 4315 UIDPLUS) needs. Every change is durable when the method returns. Folder names use
  * {@link Folders#SEPARATOR}; {@code INBOX} is case-insensitive. The added methods have defaults that throw
  * {@link UnsupportedOperationException}, for stores written against 1.0.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface MailboxStore {
 
     /** True when a mailbox exists for this canonical address. */

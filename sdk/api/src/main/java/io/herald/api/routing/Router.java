@@ -8,10 +8,22 @@ import io.herald.api.mail.MailAddress;
  * (lower first); the first answer that is not {@link Route.Pass} wins. A recipient no router claims is
  * refused with {@code 550 5.7.1} (Herald is not an open relay).
  *
- * <p>Called at RCPT time (so that a refusal reaches the client) and again at delivery time. Routers must
- * be fast and side-effect free; they run off the network threads with a time limit, and a router that
- * throws or times out makes the recipient a temporary failure ({@code 451 4.3.0}): routing fails closed.
+ * <p><b>Contract.</b> Called at RCPT time (so that a refusal reaches the client) and again at delivery time, when
+ * the answer may differ (a mailbox created meanwhile). Routers must be fast and side-effect free: the same envelope
+ * and recipient may be routed several times. Bound with {@code router().to(MyRouter.class)}; the built-in local
+ * router has priority 10, so a router that must see local recipients first uses a lower one.
+ *
+ * <p><b>Threading.</b> Called concurrently for different sessions and deliveries: thread-safe. At RCPT time on the
+ * SMTP listener's hook executor; at delivery time on the delivery threads.
+ *
+ * <p><b>Time limit.</b> At RCPT time the listener's {@code hookTimeout} ({@code conf/smtp.cfg}, default 10s). At
+ * delivery time there is no time limit yet: a router that hangs there holds one delivery thread.
+ *
+ * <p><b>Failure policy: fail closed.</b> A router that throws or times out makes the recipient a temporary failure
+ * ({@code 451 4.3.0} at RCPT; a deferred delivery, retried with back-off): mail is never misrouted or refused for
+ * good because a router failed.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface Router {
 
     default int priority() { return 100; }

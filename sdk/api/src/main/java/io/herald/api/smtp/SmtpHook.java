@@ -10,14 +10,29 @@ import java.util.Optional;
  * Called at each stage of an SMTP transaction. Hooks form a chain ordered by {@link #priority()}
  * (lower first); the first answer that is not {@link HookResult.Next} decides the stage.
  *
- * <p>Threading: hooks are called off the network threads, on a bounded executor, one call at a time per
- * session, with a time limit. A hook that throws or runs out of time is logged and treated as
- * {@link HookResult.Next} (the SMTP core fails open for hooks); a hook that must fail closed returns a
- * {@link HookResult.Defer} itself.
+ * <p><b>Contract.</b> Bound with {@code smtpHook().to(MyHook.class)} in a {@link io.herald.api.plugin.HeraldPlugin};
+ * one instance per plugin start (make it a singleton if it keeps state), shared by all sessions and all listeners
+ * ({@link SessionInfo#listener()} says which: {@code smtp}, {@code submission}, {@code submissions}). Every method
+ * has a default that answers {@link HookResult#next()}, so a hook overrides only the stages it cares about. A
+ * session uses the hooks that were registered when it began: a plugin deployed or removed meanwhile affects new
+ * sessions only.
  *
- * <p>Every method has a default that answers {@link HookResult#next()}, so a hook overrides only the
- * stages it cares about.
+ * <p><b>Threading.</b> Hooks are called off the network threads, on a bounded executor shared by the listener's
+ * sessions ({@code smtp.cfg} {@code hookThreads}, default 16), one call at a time per session but concurrently for
+ * different sessions: implementations must be thread-safe.
+ *
+ * <p><b>Time limit.</b> Each call has the listener's {@code hookTimeout} ({@code conf/smtp.cfg}, default 10s); a
+ * call that runs out of time is interrupted. Blocking I/O (DNS, a remote service) is allowed within that limit.
+ *
+ * <p><b>Failure policy: fail open.</b> A hook that throws or runs out of time is logged and treated as
+ * {@link HookResult.Next}; a hook that must fail closed (refuse when in doubt) catches its own failure and returns a
+ * {@link HookResult.Defer}. Consecutive failures count towards the plugin's circuit breaker ({@code herald.cfg}
+ * {@code pluginFailureLimit}).
+ *
+ * <p><b>Configuration.</b> Inject {@link io.herald.api.config.Configuration} (the plugin's {@code conf/<pid>.cfg});
+ * it is read when the plugin starts, and the plugin is restarted when it changes.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface SmtpHook {
 
     /** Position in the chain; lower runs first. */

@@ -16,6 +16,7 @@ import java.util.Optional;
  * logged and the {@code X-Spam-Status} header names it under {@code skipped=}. A filter is called concurrently
  * for different messages and must be thread-safe. It may be interrupted when it runs out of time.
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface SpamFilter {
 
     /** A short name for logs and the {@code skipped=} list; letters, digits, {@code -} and {@code _}. */

@@ -9,10 +9,15 @@ import java.io.IOException;
  * user moves a message into the Junk folder ({@code spam = true}) or out of it ({@code spam = false}), and the
  * {@code herald spam train} command feeds it folders of labelled messages.
  *
- * <p>Implementations are thread-safe. Learning the same message twice with the same label should not count it
- * twice where the implementation can tell (it may not be able to); relabelling is {@link #forget} then
+ * <p><b>Threading.</b> Implementations are thread-safe: learning happens on IMAP and tool threads while the same
+ * instance scores messages as a {@link SpamFilter}. Learning the same message twice with the same label should not
+ * count it twice where the implementation can tell (it may not be able to); relabelling is {@link #forget} then
  * {@link #learn}.
+ *
+ * <p><b>Time limit and failure policy.</b> No time limit: learning is never on the path of an SMTP reply. An
+ * exception reaches the caller (the user's move still happens; the tool reports the message it could not learn).
  */
+@org.osgi.annotation.versioning.ConsumerType
 public interface SpamLearner {
 
     /** A short name for logs and command output. */
