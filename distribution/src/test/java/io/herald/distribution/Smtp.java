@@ -60,6 +60,14 @@ final class Smtp implements AutoCloseable {
         return reply();
     }
 
+    /** After 354: the message (dot-stuffed here) and the end of data; returns the reply to the end of data. */
+    String data(byte[] message) throws IOException {
+        out.write(DistributionIT.SmtpClient.dotStuff(message));
+        out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        return reply();
+    }
+
     static void expect(String reply, String prefix) throws IOException {
         if (!reply.startsWith(prefix)) throw new IOException("unexpected reply: " + reply);
     }

@@ -173,6 +173,18 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
         }
     }
 
+    @Override
+    public boolean hasRoomFor(long octets) {
+        if (settings.minFreeSpace() == 0) return true;
+        try {
+            long usable = Files.getFileStore(tmpDir).getUsableSpace();
+            return usable - octets >= settings.minFreeSpace();
+        } catch (IOException e) {
+            log.warn("queue: cannot read the free space of {}: {}", tmpDir, e.toString());
+            return true;   // the write itself will tell
+        }
+    }
+
     /** The entry with this id, while it is queued. */
     public Optional<QueueEntry> entry(String id) {
         return Optional.ofNullable(entries.get(id));

@@ -17,4 +17,13 @@ public interface MessageQueue {
      * @throws IOException when nothing can be written (e.g. a full disk): the SMTP core answers 452 4.3.1
      */
     Spool open(SessionInfo session, Envelope envelope) throws IOException;
+
+    /**
+     * Whether a message of about {@code octets} (0: size unknown) can be taken now without eating into the space the
+     * queue keeps free; false makes the SMTP core answer MAIL with {@code 452 4.3.1} (RFC 1870 §6.1). A cheap check
+     * (one file-system query), called on the I/O thread; a queue that cannot tell answers true.
+     */
+    default boolean hasRoomFor(long octets) {
+        return true;
+    }
 }

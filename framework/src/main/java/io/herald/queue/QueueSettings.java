@@ -13,9 +13,12 @@ import java.time.Duration;
  *                        ({@code giveUpAfter}, default 5d; RFC 5321 §4.5.4.1 suggests at least 4-5 days)
  * @param deliveryThreads threads that deliver queue entries ({@code delivery.threads}, default 4)
  * @param syncThreads     threads that force files of one commit batch concurrently ({@code sync.threads}, default 8)
+ * @param minFreeSpace    octets that must stay free on the queue's file system: with less (plus the SIZE a client
+ *                        announces) MAIL is answered {@code 452 4.3.1} (RFC 1870 §6.1), so a filling disk refuses new
+ *                        mail before a write fails half-way ({@code minFreeSpace}, default 33554432 = 32 MiB; 0 = no check)
  */
 public record QueueSettings(Duration retryInitial, Duration retryMax, Duration giveUpAfter, int deliveryThreads,
-                            int syncThreads) {
+                            int syncThreads, long minFreeSpace) {
 
     public static final String PID = "queue";
 
@@ -23,10 +26,11 @@ public record QueueSettings(Duration retryInitial, Duration retryMax, Duration g
         if (retryInitial.isNegative() || retryInitial.isZero()) throw new IllegalArgumentException("retry.initial must be positive");
         if (retryMax.compareTo(retryInitial) < 0) throw new IllegalArgumentException("retry.max must be >= retry.initial");
         if (deliveryThreads < 1 || syncThreads < 1) throw new IllegalArgumentException("thread counts must be >= 1");
+        if (minFreeSpace < 0) throw new IllegalArgumentException("minFreeSpace must be >= 0");
     }
 
     public static QueueSettings defaults() {
-        return new QueueSettings(Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofDays(5), 4, 8);
+        return new QueueSettings(Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofDays(5), 4, 8, 32L << 20);
     }
 
     /** Reads {@code conf/queue.cfg}; a wrong value is refused naming the file, key, value and what is allowed. */
@@ -38,7 +42,8 @@ public record QueueSettings(Duration retryInitial, Duration retryMax, Duration g
         if (max.compareTo(initial) < 0) throw c.invalid("retry.max", c.get("retry.max").orElse(""), "a duration not shorter than retry.initial");
         return new QueueSettings(initial, max, c.getDuration("giveUpAfter", d.giveUpAfter()),
                 c.getInt("delivery.threads", d.deliveryThreads(), 1, 256),
-                c.getInt("sync.threads", d.syncThreads(), 1, 256));
+                c.getInt("sync.threads", d.syncThreads(), 1, 256),
+                c.getLong("minFreeSpace", d.minFreeSpace(), 0, Long.MAX_VALUE));
     }
 
     /** The delay before retry number {@code attempts} (1 = after the first failure): doubling, capped. */

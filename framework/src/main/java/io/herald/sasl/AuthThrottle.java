@@ -192,7 +192,8 @@ public final class AuthThrottle {
         return new String[] {address == null ? null : addressKey(address), account == null ? null : accountKey(account)};
     }
 
-    static String addressKey(InetAddress a) {
+    /** The key a client address is counted under: the address itself, or for IPv6 its /64 (one subscriber's network). */
+    public static String addressKey(InetAddress a) {
         byte[] b = a.getAddress();
         if (a instanceof Inet6Address) {
             StringBuilder s = new StringBuilder("ip6:");

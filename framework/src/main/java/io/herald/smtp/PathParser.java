@@ -179,8 +179,11 @@ public final class PathParser {
     }
 
     /**
-     * Domain = sub-domain *("." sub-domain); sub-domain = Let-dig [Ldh-str]. Non-ASCII characters count as letters
-     * (U-labels, RFC 6531); whether they are allowed is the caller's decision.
+     * Domain = sub-domain *("." sub-domain); sub-domain = Let-dig [Ldh-str]. Non-ASCII letters and digits count as
+     * letters (U-labels, RFC 6531), and so do combining marks after a label's first character: many scripts need
+     * them (Devanagari vowel signs in {@code भारत}), and lower-casing can produce one ({@code İ} becomes
+     * {@code i} + U+0307), so refusing them would refuse addresses this parser accepted a moment before.
+     * Whether non-ASCII is allowed at all is the caller's decision.
      */
     public static boolean isDomain(String d) {
         if (d.isEmpty() || utf8Length(d) > MAX_DOMAIN) return false;
@@ -189,7 +192,8 @@ public final class PathParser {
             if (label.charAt(0) == '-' || label.charAt(label.length() - 1) == '-') return false;
             for (int k = 0; k < label.length(); k++) {
                 char c = label.charAt(k);
-                if (!(Character.isLetterOrDigit(c) && (c < 0x80 ? isAsciiLetDig(c) : true) || c == '-')) return false;
+                boolean ok = c < 0x80 ? isAsciiLetDig(c) || c == '-' : Character.isLetterOrDigit(c) || k > 0 && isMark(c);
+                if (!ok) return false;
             }
         }
         return true;
@@ -220,12 +224,20 @@ public final class PathParser {
     static boolean isIpv6(String a) {
         if (a.isEmpty() || a.length() > 45 || !a.contains(":")) return false;
         if (!a.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.')) return false;
+        // InetAddress parses a literal only when the text starts with a hex digit or ':'; anything else (".:1") it
+        // would look up in the DNS, from the I/O thread, on a client's say-so
+        if (!(Character.digit(a.charAt(0), 16) >= 0 || a.charAt(0) == ':')) return false;
         try {
-            // a string containing ':' is parsed as an IPv6 literal, never looked up in the DNS
+            // starting so and containing ':', it is parsed as an IPv6 literal, never looked up in the DNS
             return InetAddress.getByName(a) instanceof Inet6Address || a.contains(".");
         } catch (UnknownHostException e) {
             return false;
         }
+    }
+
+    private static boolean isMark(char c) {
+        int t = Character.getType(c);
+        return t == Character.NON_SPACING_MARK || t == Character.COMBINING_SPACING_MARK || t == Character.ENCLOSING_MARK;
     }
 
     private static boolean isAsciiLetDig(char c) {

@@ -3,6 +3,7 @@ package io.herald.smtp;
 import io.herald.api.config.ServerIdentity;
 import io.herald.host.ExtensionRegistry;
 import io.herald.queue.MessageQueue;
+import io.herald.sasl.AuthThrottle;
 import io.herald.sasl.SaslService;
 import io.herald.tls.TlsContextProvider;
 import org.apache.mina.core.buffer.IoBuffer;
@@ -17,6 +18,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -57,6 +60,12 @@ public final class SmtpServer implements AutoCloseable {
     private static final AttributeKey SESSION = new AttributeKey(SmtpServer.class, "session");
     /** Connections the kernel may hold for accept(); capped by net.core.somaxconn. */
     static final int BACKLOG = 1024;
+    /** The per-address key a connection was counted under (absent: it was never counted). */
+    private static final AttributeKey COUNTED = new AttributeKey(SmtpServer.class, "counted");
+
+    /** RFC 5321 §4.3.2 allows 421 at connection time; 4.7.0: refused by policy, try again later (Postfix sends the same). */
+    static final SmtpReply TOO_MANY_FROM_ADDRESS = new SmtpReply(421, "4.7.0", "Too many connections from your address, try again later");
+    static final SmtpReply TOO_MANY_SESSIONS = new SmtpReply(421, "4.7.0", "Too many connections, try again later");
 
     private volatile SmtpSettings settings;
     private final ServerIdentity identity;
@@ -66,6 +75,9 @@ public final class SmtpServer implements AutoCloseable {
     private final TlsContextProvider tls;    // null: no TLS on this listener
     private final SaslService sasl;          // null: no AUTH on this listener
     private final AtomicLong sessionCounter = new AtomicLong();
+    private final ConcurrentHashMap<String, Integer> perAddress = new ConcurrentHashMap<>();
+    private final AtomicInteger sessions = new AtomicInteger();
+    private final AtomicLong refused = new AtomicLong();
     private final String sessionPrefix = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
     private NioSocketAcceptor acceptor;
     private int port = -1;
@@ -141,6 +153,45 @@ public final class SmtpServer implements AutoCloseable {
 
     SmtpSettings settings() { return settings; }
 
+    /** The largest backlog of unsent replies of any session now, in octets; for tests. */
+    long largestUnsentReplies() {
+        NioSocketAcceptor a = acceptor;
+        if (a == null) return 0;
+        return a.getManagedSessions().values().stream().mapToLong(IoSession::getScheduledWriteBytes).max().orElse(0);
+    }
+
+    /** Connections open now (counted against {@link SmtpSettings#maxSessions()}). */
+    public int openSessions() { return sessions.get(); }
+
+    /** Connections refused so far because of {@code maxSessions} or {@code maxConnectionsPerAddress}. */
+    public long refusedConnections() { return refused.get(); }
+
+    /**
+     * Counts a new connection against the limits; null when it may proceed, else the refusal. A refused connection
+     * is not counted (its close releases nothing).
+     */
+    private SmtpReply admit(IoSession io) {
+        SmtpSettings s = settings;
+        if (sessions.incrementAndGet() > s.maxSessions()) {
+            sessions.decrementAndGet();
+            return TOO_MANY_SESSIONS;
+        }
+        String key = io.getRemoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? AuthThrottle.addressKey(a.getAddress()) : String.valueOf(io.getRemoteAddress());
+        int n = perAddress.merge(key, 1, Integer::sum);
+        if (n > s.maxConnectionsPerAddress()) {
+            release(key);
+            sessions.decrementAndGet();
+            return TOO_MANY_FROM_ADDRESS;
+        }
+        io.setAttribute(COUNTED, key);
+        return null;
+    }
+
+    private void release(String key) {
+        perAddress.computeIfPresent(key, (k, n) -> n <= 1 ? null : n - 1);
+    }
+
     ExtensionRegistry registry() { return registry; }
 
     /**
@@ -159,7 +210,8 @@ public final class SmtpServer implements AutoCloseable {
         settings = new SmtpSettings(cur.listener(), cur.bind(), cur.port(), next.maxMessageSize(), next.maxRecipients(),
                 next.maxCommandLength(), next.maxLineLength(), next.maxErrors(), next.commandTimeout(), next.dataTimeout(),
                 cur.hookTimeout(), cur.hookThreads(), cur.role(), cur.enabled(), cur.starttls(), next.auth(),
-                next.requireAuth(), next.senderCheck(), next.relayNetworks());
+                next.requireAuth(), next.senderCheck(), next.relayNetworks(), next.maxConnectionsPerAddress(),
+                next.maxSessions(), next.maxUnsentReplyBytes());
         log.info("SMTP listener {} reconfigured: maxMessageSize {}, maxRecipients {}", cur.listener(),
                 next.maxMessageSize(), next.maxRecipients());
     }
@@ -194,6 +246,15 @@ public final class SmtpServer implements AutoCloseable {
 
         @Override
         public void sessionOpened(IoSession io) {
+            SmtpReply refusal = admit(io);
+            if (refusal != null) {
+                // refused before any hook or session state: the cheapest possible answer to a flood
+                refused.incrementAndGet();
+                log.info("{}: refused: {}", io.getRemoteAddress(), refusal.text());
+                io.write(IoBuffer.wrap(refusal.render(true).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+                io.closeOnFlush();
+                return;
+            }
             String id = sessionPrefix + "-" + Long.toString(sessionCounter.incrementAndGet(), 36);
             SmtpSession session = new SmtpSession(SmtpServer.this, io, registry.snapshot(), id);
             io.setAttribute(SESSION, session);
@@ -208,6 +269,12 @@ public final class SmtpServer implements AutoCloseable {
         }
 
         @Override
+        public void messageSent(IoSession io, Object message) {
+            SmtpSession session = (SmtpSession) io.getAttribute(SESSION);
+            if (session != null) session.written();
+        }
+
+        @Override
         public void sessionIdle(IoSession io, IdleStatus status) {
             SmtpSession session = (SmtpSession) io.getAttribute(SESSION);
             if (session != null && status == IdleStatus.READER_IDLE) session.idle();
@@ -215,6 +282,10 @@ public final class SmtpServer implements AutoCloseable {
 
         @Override
         public void sessionClosed(IoSession io) {
+            if (io.removeAttribute(COUNTED) instanceof String key) {
+                release(key);
+                sessions.decrementAndGet();
+            }
             SmtpSession session = (SmtpSession) io.getAttribute(SESSION);
             if (session != null) session.closedByPeer();
         }

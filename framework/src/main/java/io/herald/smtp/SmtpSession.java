@@ -113,6 +113,7 @@ final class SmtpSession {
     private int inStart;
     private int inEnd;
     private boolean pending;
+    private boolean writeBlocked;        // the client does not read its replies: stop reading until it does
     private boolean closed;
     private boolean discardingLongLine;
     private Mode mode = Mode.COMMAND;
@@ -126,6 +127,7 @@ final class SmtpSession {
     private Transaction tx;
     private Transaction finishing;   // between the end of the data and the reply to it
     private long lastPendingEnd = System.nanoTime() - Duration.ofDays(1).toNanos();   // when slow work last finished
+    private long awaitingCommandSince = System.nanoTime();   // when the server began waiting for the next command line
 
     // BDAT chunk being received (RFC 3030): bytes still to read, LAST, and the reply owed if the chunk is refused
     private long chunkRemaining;
@@ -160,6 +162,14 @@ final class SmtpSession {
     synchronized void received(IoBuffer buf) {
         int n = buf.remaining();
         if (closed) return;
+        if (commandTimedOut()) {
+            // slowloris: a command line dribbled in a byte at a time resets MINA's idle timer with every byte, but
+            // RFC 5321 §4.5.3.2.7 bounds the time the server awaits the next command, not the gap between bytes
+            log.info("{}: command not complete within {}, closing", id, settings.commandTimeout());
+            reply(SmtpReply.TIMEOUT);
+            close();
+            return;
+        }
         if (in.length - inEnd < n) {
             if (inEnd - inStart + n <= in.length) {
                 System.arraycopy(in, inStart, in, 0, inEnd - inStart);
@@ -174,6 +184,21 @@ final class SmtpSession {
         buf.get(in, inEnd, n);
         inEnd += n;
         process();
+    }
+
+    /** True when a command line has been awaited longer than {@code commandTimeout} (time spent on our own work excluded). */
+    private boolean commandTimedOut() {
+        if (pending || (mode != Mode.COMMAND && mode != Mode.AUTH)) return false;
+        long since = Math.max(awaitingCommandSince, lastPendingEnd);
+        return System.nanoTime() - since > settings.commandTimeout().toNanos();
+    }
+
+    /** The client read replies: once the backlog is down to half the limit, reading (and answering) resumes. */
+    synchronized void written() {
+        if (!writeBlocked || closed || io.getScheduledWriteBytes() > settings.maxUnsentReplyBytes() / 2) return;
+        writeBlocked = false;
+        process();
+        if (!closed) updateReading();
     }
 
     /** RFC 5321 §4.5.3.2: the client did not send the next command or data block in time. */
@@ -200,7 +225,7 @@ final class SmtpSession {
     // ---------------------------------------------------------------- input processing
 
     private void process() {
-        while (!pending && !closed && inStart < inEnd) {
+        while (!pending && !closed && !writeBlocked && inStart < inEnd) {
             switch (mode) {
                 case COMMAND, AUTH -> {
                     if (!commandLine()) return;
@@ -232,6 +257,7 @@ final class SmtpSession {
                 return false;
             }
             inStart = lf + 1;
+            awaitingCommandSince = System.nanoTime();
             discardingLongLine = false;
             abortAuth();
             error(SmtpReply.LINE_TOO_LONG);
@@ -248,6 +274,7 @@ final class SmtpSession {
         int end = lf > inStart && in[lf - 1] == '\r' ? lf - 1 : lf;
         String line = new String(in, inStart, end - inStart, StandardCharsets.UTF_8);
         inStart = lf + 1;
+        awaitingCommandSince = System.nanoTime();
         if (length > maxLength) {
             abortAuth();
             error(SmtpReply.LINE_TOO_LONG);
@@ -264,6 +291,7 @@ final class SmtpSession {
         inStart += n;
         if (tx.decoder.isDone()) {
             mode = Mode.COMMAND;
+            awaitingCommandSince = System.nanoTime();
             setIdle(settings.commandTimeout());
             endOfMessage();
         }
@@ -383,6 +411,12 @@ final class SmtpSession {
             params.put(key, value);
         }
         if (parsed.nonAscii() && !params.containsKey("SMTPUTF8")) { error(SmtpReply.UTF8_REQUIRED); return; }
+        // RFC 1870 §6.1: a temporary lack of storage is 452 4.3.1 at MAIL, before the client sends a byte of the message
+        if (!server.queue().hasRoomFor(params.containsKey("SIZE") ? Long.parseLong(params.get("SIZE")) : 0)) {
+            log.warn("{}: the queue's file system is (nearly) full; MAIL answered 452 4.3.1", id);
+            reply(SmtpReply.STORAGE_FAILED);
+            return;
+        }
         Optional<MailAddress> from = parsed.address();
         SessionInfo si = info();
         String principal = user;
@@ -518,6 +552,7 @@ final class SmtpSession {
 
     private void endOfChunk() {
         mode = Mode.COMMAND;
+        awaitingCommandSince = System.nanoTime();
         setIdle(settings.commandTimeout());
         if (chunkRefusal != null) {
             SmtpReply refusal = chunkRefusal;
@@ -766,7 +801,7 @@ final class SmtpSession {
             return;
         }
         pending = true;
-        suspendRead(true);
+        updateReading();
         work.whenComplete((r, e) -> {
             synchronized (this) {
                 pending = false;
@@ -776,9 +811,14 @@ final class SmtpSession {
                 // process what is buffered before reading again: a STARTTLS among it must add the TLS filter
                 // before any later byte is read, or that byte would bypass TLS
                 if (!pending && !closed) process();
-                if (!pending && !closed) suspendRead(false);
+                if (!closed) updateReading();
             }
         });
+    }
+
+    /** Reads from the socket only while no slow work is pending and the client takes its replies. */
+    private void updateReading() {
+        suspendRead(pending || writeBlocked);
     }
 
     /**
@@ -833,6 +873,13 @@ final class SmtpSession {
     private void send(String text) {
         if (closed) return;
         io.write(IoBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+        // RFC 2920 §3.1 lets a client send commands without waiting for replies, but not without ever reading them:
+        // a client that does not read would make the write queue grow without bound, so stop reading until it does
+        if (!writeBlocked && io.getScheduledWriteBytes() > settings.maxUnsentReplyBytes()) {
+            writeBlocked = true;
+            log.debug("{}: {} octets of replies unread by the client; reading suspended", id, io.getScheduledWriteBytes());
+            updateReading();
+        }
     }
 
     private void send(SmtpReply r) {
@@ -872,7 +919,9 @@ final class SmtpSession {
     private void close() {
         closed = true;
         discardAll();
-        io.closeOnFlush();
+        // a client that does not read its replies would never let the flush finish
+        if (writeBlocked) io.closeNow();
+        else io.closeOnFlush();
     }
 
     /** The session ended: an uncommitted message is forgotten (a message being committed is kept). */

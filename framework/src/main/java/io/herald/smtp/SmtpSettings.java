@@ -36,12 +36,20 @@ import java.util.Map;
  *                         (key {@code senderCheck}, default true for submission, false for MTA)
  * @param relayNetworks    client networks (CIDR, e.g. {@code 10.0.0.0/8}) allowed to relay without AUTH
  *                         (key {@code relayNetworks}, default none)
+ * @param maxConnectionsPerAddress connections at once from one client address (IPv6: one /64); one more is answered
+ *                         {@code 421 4.7.0} and closed before any hook runs (key {@code maxConnectionsPerAddress}, default 50)
+ * @param maxSessions      connections at once on this listener; one more is answered {@code 421 4.7.0} and closed
+ *                         (key {@code maxSessions}, default 1000)
+ * @param maxUnsentReplyBytes replies queued for a client that does not read them: above this many octets the session
+ *                         stops reading (and so stops answering) until the client has taken some (key
+ *                         {@code maxUnsentReplyBytes}, default 65536); bounds the memory a pipelining flood can pin
  */
 public record SmtpSettings(String listener, String bind, int port, long maxMessageSize, int maxRecipients,
                            int maxCommandLength, int maxLineLength, int maxErrors, Duration commandTimeout,
                            Duration dataTimeout, Duration hookTimeout, int hookThreads,
                            ListenerRole role, boolean enabled, boolean starttls, boolean auth, boolean requireAuth,
-                           boolean senderCheck, List<String> relayNetworks) {
+                           boolean senderCheck, List<String> relayNetworks, int maxConnectionsPerAddress,
+                           int maxSessions, int maxUnsentReplyBytes) {
 
     /** The pid of the MTA listener. */
     public static final String PID = "smtp";
@@ -84,9 +92,12 @@ public record SmtpSettings(String listener, String bind, int port, long maxMessa
             if (Cidr.parse(n.trim()) == null) throw c.invalid("relayNetworks", n, "a list of IP networks in CIDR notation, e.g. 10.0.0.0/8, ::1/128");
             networks.add(n.trim());
         }
+        int maxConnectionsPerAddress = c.getInt("maxConnectionsPerAddress", 50, 1, 1_000_000);
+        int maxSessions = c.getInt("maxSessions", 1000, 1, 1_000_000);
+        int maxUnsentReplyBytes = c.getInt("maxUnsentReplyBytes", 65_536, 1024, 1 << 30);
         return new SmtpSettings(listener, bind, port, maxMessageSize, maxRecipients, maxCommandLength, maxLineLength,
                 maxErrors, commandTimeout, dataTimeout, hookTimeout, hookThreads, role, enabled, starttls, auth,
-                requireAuth, senderCheck, networks);
+                requireAuth, senderCheck, networks, maxConnectionsPerAddress, maxSessions, maxUnsentReplyBytes);
     }
 
     /** The MTA defaults, with a port; for tests and embedding. */

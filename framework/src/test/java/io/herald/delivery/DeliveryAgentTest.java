@@ -55,7 +55,7 @@ class DeliveryAgentTest {
 
     @Test
     void restartRedeliversOnlyUnfinishedRecipients() throws Exception {
-        QueueSettings slow = new QueueSettings(Duration.ofHours(1), Duration.ofHours(1), Duration.ofDays(5), 2, 4);
+        QueueSettings slow = new QueueSettings(Duration.ofHours(1), Duration.ofHours(1), Duration.ofDays(5), 2, 4, 0);
         MemoryStore first = new MemoryStore();
         first.failure = d -> d.mailbox().startsWith("carol") ? new MailboxException("disk full", true) : null;
         String id;
@@ -118,7 +118,7 @@ class DeliveryAgentTest {
         MemoryStore store = new MemoryStore();
         store.failure = d -> d.mailbox().startsWith("gone") ? new MailboxException("mailbox deleted", false) : null;
         List<RecipientState> bounced = new CopyOnWriteArrayList<>();
-        QueueSettings settings = new QueueSettings(Duration.ofHours(1), Duration.ofHours(1), Duration.ofDays(5), 2, 4);
+        QueueSettings settings = new QueueSettings(Duration.ofHours(1), Duration.ofHours(1), Duration.ofDays(5), 2, 4, 0);
         FileQueue q = new FileQueue(dir, settings);
         try (DeliveryAgent agent = new DeliveryAgent(q, registry(List.of(router), store), settings,
                 (entry, failure) -> bounced.add(failure))) {
@@ -143,7 +143,7 @@ class DeliveryAgentTest {
 
     @Test
     void noActiveStoreDefersAndGivingUpFails() throws Exception {
-        QueueSettings settings = new QueueSettings(Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(200), 2, 4);
+        QueueSettings settings = new QueueSettings(Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(200), 2, 4, 0);
         ExtensionRegistry noStore = registry(List.of(allLocal()), null);
         List<RecipientState> bounced = new CopyOnWriteArrayList<>();
         FileQueue q = new FileQueue(dir, settings);

@@ -34,6 +34,28 @@ class FileQueueTest {
     }
 
     @Test
+    void roomIsTheFreeSpaceOfTheQueuesFileSystemLessTheReserve() throws Exception {
+        QueueSettings f = fastSettings();
+        long usable = Files.getFileStore(dir).getUsableSpace();
+        try (FileQueue none = new FileQueue(dir.resolve("a"), new QueueSettings(f.retryInitial(), f.retryMax(), f.giveUpAfter(),
+                f.deliveryThreads(), f.syncThreads(), 0))) {
+            none.start(e -> { });
+            assertThat(none.hasRoomFor(Long.MAX_VALUE / 2)).as("0: no check").isTrue();
+        }
+        try (FileQueue reserve = new FileQueue(dir.resolve("b"), new QueueSettings(f.retryInitial(), f.retryMax(), f.giveUpAfter(),
+                f.deliveryThreads(), f.syncThreads(), Math.max(1, usable / 2)))) {
+            reserve.start(e -> { });
+            assertThat(reserve.hasRoomFor(0)).as("half the disk free is more than the reserve").isTrue();
+            assertThat(reserve.hasRoomFor(usable)).as("a SIZE as big as the free space would eat the reserve").isFalse();
+        }
+        try (FileQueue full = new FileQueue(dir.resolve("c"), new QueueSettings(f.retryInitial(), f.retryMax(), f.giveUpAfter(),
+                f.deliveryThreads(), f.syncThreads(), Long.MAX_VALUE / 4))) {
+            full.start(e -> { });
+            assertThat(full.hasRoomFor(0)).as("a reserve larger than the disk: nothing fits").isFalse();
+        }
+    }
+
+    @Test
     void commitMakesMessageAndEnvelopeDurableInActive() throws Exception {
         List<QueueEntry> handed = new CopyOnWriteArrayList<>();
         try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {

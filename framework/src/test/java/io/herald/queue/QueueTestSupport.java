@@ -35,7 +35,7 @@ public final class QueueTestSupport {
     private QueueTestSupport() { }
 
     public static QueueSettings fastSettings() {
-        return new QueueSettings(Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofDays(5), 2, 8);
+        return new QueueSettings(Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofDays(5), 2, 8, 0);
     }
 
     public static SessionInfo session() {

@@ -79,4 +79,21 @@ class PathParserTest {
         assertThat(PathParser.isAddressLiteral("[IPv6:::1]")).isTrue();
         assertThat(PathParser.isAddressLiteral("[256.0.0.1]")).isFalse();
     }
+
+    /** Regression: U-labels with combining marks were refused, including ones MailAddress itself produced. */
+    @ParameterizedTest
+    @ValueSource(strings = {"<user@\u092D\u093E\u0930\u0924.test>", "<user@\u0130stanbul.test>", "<user@i\u0307stanbul.test>"})
+    void domainsWithCombiningMarksParseAndRoundTrip(String path) throws Exception {
+        MailAddress a = PathParser.forwardPath(path).address().orElseThrow();
+        assertThat(PathParser.forwardPath("<" + a + ">").address()).contains(a);
+        assertThat(PathParser.isDomain("\u093E" + "x.test")).as("a mark cannot start a label").isFalse();
+    }
+
+    /** Regression: an IPv6 literal not starting with a hex digit or ':' was handed to the DNS resolver. */
+    @ParameterizedTest
+    @ValueSource(strings = {".:1", "..:", ".1:2:3"})
+    void ipv6LiteralsThatAreNoLiteralsAreRefusedWithoutALookup(String literal) {
+        assertThat(PathParser.isIpv6(literal)).isFalse();
+        assertThat(PathParser.isAddressLiteral("[IPv6:" + literal + "]")).isFalse();
+    }
 }

@@ -528,6 +528,24 @@ class SmtpServerTest {
         }
     }
 
+    @Test
+    void aQueueWithoutRoomRefusesMailWith452BeforeTheData() throws Exception {
+        try (SmtpTestClient c = connect(Map.of())) {
+            c.command("EHLO client.test");
+            queue.roomLeft = 10_000;
+            // RFC 1870 §6.1: the SIZE the client announces counts
+            expect(c.command("MAIL FROM:<a@example.org> SIZE=20000"), 452, "4.3.1");
+            expect(c.command("MAIL FROM:<a@example.org> SIZE=5000"), 250, "2.1.0");
+            c.command("RSET");
+            queue.roomLeft = 0;
+            expect(c.command("MAIL FROM:<a@example.org>"), 452, "4.3.1");
+            expectUsable(c);
+            queue.roomLeft = Long.MAX_VALUE;   // space was freed: accepted again, same session
+            expect(c.command("MAIL FROM:<a@example.org>"), 250, "2.1.0");
+        }
+        assertThat(queue.opened).hasValue(0);
+    }
+
     // ------------------------------------------------------------------ (8) a real client: Jakarta Mail (Angus)
 
     @ParameterizedTest(name = "Angus with chunksize={0}")

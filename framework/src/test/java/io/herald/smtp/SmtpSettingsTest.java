@@ -24,7 +24,7 @@ class SmtpSettingsTest {
         SmtpSettings s = read(Map.of());
         assertThat(s).isEqualTo(new SmtpSettings("smtp", "127.0.0.1", 2525, 52_428_800L, 100, 512, 1000, 10,
                 Duration.ofMinutes(5), Duration.ofMinutes(3), Duration.ofSeconds(10), 16,
-                ListenerRole.MTA, true, true, false, false, false, List.of()));
+                ListenerRole.MTA, true, true, false, false, false, List.of(), 50, 1000, 65_536));
     }
 
     @Test
@@ -38,7 +38,8 @@ class SmtpSettingsTest {
 
     @ParameterizedTest
     @CsvSource({"port,70000", "port,abc", "maxMessageSize,0", "maxRecipients,0", "maxCommandLength,100",
-            "maxLineLength,500", "maxErrors,-1", "commandTimeout,5", "dataTimeout,0s", "hookTimeout,soon", "listener,a b"})
+            "maxLineLength,500", "maxErrors,-1", "commandTimeout,5", "dataTimeout,0s", "hookTimeout,soon", "listener,a b",
+            "maxConnectionsPerAddress,0", "maxSessions,0", "maxUnsentReplyBytes,100"})
     void wrongValuesAreRefusedNamingFileKeyAndValue(String key, String value) {
         assertThatThrownBy(() -> read(Map.of(key, value)))
                 .isInstanceOf(ConfigurationException.class)

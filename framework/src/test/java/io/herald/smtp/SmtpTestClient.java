@@ -32,10 +32,21 @@ final class SmtpTestClient implements AutoCloseable {
     private final OutputStream out;
 
     SmtpTestClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(port, null, 0);
+    }
+
+    /**
+     * A client from a given loopback source address (e.g. {@code 127.0.0.2}: Linux routes all of 127/8 to lo), with a
+     * receive buffer of {@code receiveBuffer} octets (0: the system's default).
+     */
+    SmtpTestClient(int port, String localAddress, int receiveBuffer) throws IOException {
+        socket = new Socket();
+        if (receiveBuffer > 0) socket.setReceiveBufferSize(receiveBuffer);
+        if (localAddress != null) socket.bind(new java.net.InetSocketAddress(localAddress, 0));
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 15_000);
         socket.setSoTimeout(15_000);
         socket.setTcpNoDelay(true);
-        in = socket.getInputStream();
+        in = new java.io.BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();
     }
 
@@ -84,6 +95,11 @@ final class SmtpTestClient implements AutoCloseable {
             b.write(c);
         }
         return null;
+    }
+
+    /** The raw output stream, for floods written without reading. */
+    OutputStream output() {
+        return out;
     }
 
     @Override

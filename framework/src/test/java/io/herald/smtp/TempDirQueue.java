@@ -47,6 +47,13 @@ final class TempDirQueue implements MessageQueue {
     final AtomicInteger opened = new AtomicInteger();
     final AtomicInteger discarded = new AtomicInteger();
     volatile boolean failCommit;
+    /** Octets the queue has room for; {@link #hasRoomFor} compares with it ({@code 0}: full). */
+    volatile long roomLeft = Long.MAX_VALUE;
+
+    @Override
+    public boolean hasRoomFor(long octets) {
+        return roomLeft > 0 && octets <= roomLeft;
+    }
 
     TempDirQueue(Path dir) {
         this.dir = dir;

@@ -92,7 +92,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Configuration ({@code conf/mailbox-lucene.cfg}): {@code index.commit-interval} (default 5s),
  * {@code index.max-text} (characters of text indexed per message, default 1000000),
- * {@code index.max-mime-depth} (default 20), {@code quota.bytes} and {@code quota.messages} (per mailbox, 0 = none,
+ * {@code index.max-mime-depth} (default 20), {@code index.max-parts} (body parts read per message, default 1000), {@code quota.bytes} and {@code quota.messages} (per mailbox, 0 = none,
  * the default), {@code blobs.gc-on-open} (remove message files no live message refers to, default true).
  */
 public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
@@ -148,7 +148,8 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         this.blobs = new BlobStore(dataDir.resolve("blobs"));
         this.index = new MessageIndex(dataDir.resolve("index"), readOnly);
         this.parser = new MessageParser(config.getInt("index.max-text", 1_000_000, 0, Integer.MAX_VALUE / 8),
-                config.getInt("index.max-mime-depth", 20, 1, 1000));
+                config.getInt("index.max-mime-depth", 20, 1, 1000),
+                config.getInt("index.max-parts", 1000, 1, 1_000_000));
         Duration interval = config.getDuration("index.commit-interval", Duration.ofSeconds(5));
         this.quotaBytes = config.getLong("quota.bytes", 0, 0, Long.MAX_VALUE);
         this.quotaMessages = config.getLong("quota.messages", 0, 0, Long.MAX_VALUE);
@@ -647,8 +648,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                 try {
                     end = mb.log.append(record);
                 } catch (IOException e) {
-                    mb.broken = e;
-                    throw new MailboxException(Reason.STORAGE, "cannot write the log of " + mb.name + ": " + e.getMessage(), true, e);
+                    throw appendFailed(mb, e);
                 }
                 entry = mb.reserve(folder, rec, start, end);
                 mb.unindexed.add(start);
@@ -730,12 +730,17 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
             all.writeBytes(b);
         }
         starts[records.size()] = pos;
+        long end;
         try {
-            long end = mb.log.append(all.toByteArray());
+            end = mb.log.append(all.toByteArray());
+        } catch (IOException e) {
+            throw appendFailed(mb, e);
+        }
+        try {
             mb.log.syncTo(end);
         } catch (IOException e) {
             mb.broken = e;
-            throw new MailboxException(Reason.STORAGE, "cannot write the log of " + mb.name + ": " + e.getMessage(), true, e);
+            throw new MailboxException(Reason.STORAGE, "cannot sync the log of " + mb.name + ": " + e.getMessage(), true, e);
         }
         for (int i = 0; i < records.size(); i++) mb.apply(records.get(i), starts[i], starts[i + 1]);
         return starts;
@@ -1226,6 +1231,17 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
     private void requireWritable() throws MailboxException {
         if (readOnly) throw new MailboxException(Reason.READ_ONLY, "the mailbox store is open read-only", false);
         if (closed.get()) throw new MailboxException(Reason.READ_ONLY, "the mailbox store is closed", true);
+    }
+
+    /**
+     * A write to the log failed (typically a full disk: ENOSPC). Unlike a failed force, that leaves nothing unknown:
+     * the log's valid end did not move, the next append writes over whatever part of the record reached the file,
+     * and a reader or the next open stops before it. So the mailbox stays writable and recovers by itself once there
+     * is space again; the delivery is retried by the queue. Caller holds the mailbox lock.
+     */
+    private static MailboxException appendFailed(Mailbox mb, IOException e) {
+        mb.log.cutTail();
+        return new MailboxException(Reason.STORAGE, "cannot write the log of " + mb.name + ": " + e.getMessage(), true, e);
     }
 
     private static void checkBroken(Mailbox mb) throws MailboxException {

@@ -79,6 +79,18 @@ final class MailboxLog implements AutoCloseable {
         return pos;
     }
 
+    /**
+     * After a failed {@link #append}: cuts off the part of the record that reached the file (caller holds the mailbox
+     * lock). Best effort: if even that fails, the next append overwrites those bytes anyway.
+     */
+    void cutTail() {
+        try {
+            if (channel.size() > end) channel.truncate(end);
+        } catch (IOException e) {
+            // harmless: appends are positional at end, readers stop at the first incomplete record
+        }
+    }
+
     /** Returns when every byte before {@code offset} is on stable storage. */
     void syncTo(long offset) throws IOException {
         if (synced >= offset) return;

@@ -139,7 +139,7 @@ final class MessageIndex implements AutoCloseable {
         header(d, F_BCC, p.bcc());
         header(d, F_SUBJECT, p.subject());
         text(d, F_BODY, p.body());
-        if (!p.messageId().isEmpty()) d.add(new StringField(F_MESSAGE_ID, p.messageId(), Field.Store.NO));
+        if (!p.messageId().isEmpty()) d.add(new StringField(F_MESSAGE_ID, keyword(p.messageId()), Field.Store.NO));
         for (String a : p.attachmentNames()) text(d, F_ATTACHMENT, a);
         Set<String> names = new java.util.HashSet<>();
         for (Map.Entry<String, String> h : p.headers()) {
@@ -165,6 +165,14 @@ final class MessageIndex implements AutoCloseable {
     static String normalize(String value) {
         String v = value.toLowerCase(java.util.Locale.ROOT).replaceAll("\\s+", " ").strip();
         return v.length() <= MAX_KEYWORD ? v : v.substring(0, MAX_KEYWORD);
+    }
+
+    /**
+     * A whole value as one keyword term, capped: Lucene refuses a term over 32766 octets ("immense term") and would
+     * refuse the whole document, so an uncapped Message-ID could make a message unindexable. Queries cap the same way.
+     */
+    static String keyword(String value) {
+        return value.length() <= MAX_KEYWORD ? value : value.substring(0, MAX_KEYWORD);
     }
 
     static boolean validFieldName(String name) {
@@ -311,7 +319,7 @@ final class MessageIndex implements AutoCloseable {
         if (n.equals(F_MESSAGE_ID)) {
             return new BooleanQuery.Builder()
                     .add(words(HEADER_PREFIX + n, value), BooleanClause.Occur.SHOULD)
-                    .add(new TermQuery(new Term(F_MESSAGE_ID, value.strip())), BooleanClause.Occur.SHOULD).build();
+                    .add(new TermQuery(new Term(F_MESSAGE_ID, keyword(value.strip()))), BooleanClause.Occur.SHOULD).build();
         }
         if (!validFieldName(n)) return new org.apache.lucene.search.MatchNoDocsQuery();
         return words(HEADER_PREFIX + n, value);

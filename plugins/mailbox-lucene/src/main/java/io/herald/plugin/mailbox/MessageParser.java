@@ -27,29 +27,39 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * Reads headers, text and attachment names from a message with Mime4j, leniently: whatever fails to parse is
- * skipped and the rest is kept. The text kept is capped ({@code maxText} characters) and parts deeper than
- * {@code maxDepth} levels of nesting are not read.
+ * skipped and the rest is kept. The text kept is capped ({@code maxText} characters), parts deeper than
+ * {@code maxDepth} levels of nesting are not read, nor are the parts after the first {@code maxParts}.
+ *
+ * <p>Hostile input is expected (this runs on every delivered message): every step is linear in the input — HTML is
+ * reduced by a scanner, not by backtracking regular expressions — and every value kept is capped, so a message
+ * can cost the indexer time and memory in proportion to its size only, bounded by the SMTP size limit.
  */
 final class MessageParser {
 
-    private static final Pattern SCRIPT_STYLE = Pattern.compile("(?is)<(script|style)\\b.*?</\\1\\s*>");
-    private static final Pattern TAG = Pattern.compile("(?s)<[^>]*>");
-    private static final Pattern COMMENT = Pattern.compile("(?s)<!--.*?-->");
-    private static final Pattern ENTITY = Pattern.compile("&(#\\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);");
 
     /** Header fields kept per message for HEADER searches, and characters per value. */
     static final int MAX_HEADERS = 100, MAX_HEADER_VALUE = 2000;
+    /** Characters kept of the From/To/Cc/Bcc/Subject/Message-ID values (all their fields together). */
+    static final int MAX_ADDRESS_VALUE = 65_536;
+    /** A Date field longer than this is no date (RFC 5322 dates are ~31 characters). */
+    private static final int MAX_DATE = 200;
 
     private final int maxText;
     private final int maxDepth;
+    private final int maxParts;
 
-    MessageParser(int maxText, int maxDepth) {
+    /**
+     * @param maxText  characters of body text kept
+     * @param maxDepth levels of multipart nesting read
+     * @param maxParts body parts read (text and attachment names); later parts are skipped
+     */
+    MessageParser(int maxText, int maxDepth, int maxParts) {
         this.maxText = maxText;
         this.maxDepth = maxDepth;
+        this.maxParts = maxParts;
     }
 
     ParsedMessage parse(InputStream raw) {
@@ -89,15 +99,19 @@ final class MessageParser {
         final List<String> attachments = new ArrayList<>();
         int messageDepth;
         int depth;
+        int parts;
+        int bodyParts;   // > 0 inside a body part: its fields are not the message's header (RFC 3501 SEARCH HEADER)
 
         @Override public void startMessage() { messageDepth++; }
         @Override public void endMessage() { messageDepth--; }
         @Override public void startMultipart(BodyDescriptor bd) { depth++; }
+        @Override public void startBodyPart() { bodyParts++; }
+        @Override public void endBodyPart() { bodyParts--; }
         @Override public void endMultipart() { depth--; }
 
         @Override
         public void field(Field field) {
-            if (messageDepth != 1) return;
+            if (messageDepth != 1 || bodyParts > 0) return;
             String value;
             try {
                 value = headerValue(field);
@@ -109,12 +123,12 @@ final class MessageParser {
                 headers.add(java.util.Map.entry(lname, value.length() <= MAX_HEADER_VALUE ? value : value.substring(0, MAX_HEADER_VALUE)));
             }
             switch (lname) {
-                case "from" -> from = value;
-                case "to" -> to = to.isEmpty() ? value : to + ", " + value;
-                case "cc" -> cc = cc.isEmpty() ? value : cc + ", " + value;
-                case "bcc" -> bcc = bcc.isEmpty() ? value : bcc + ", " + value;
-                case "subject" -> subject = value;
-                case "message-id" -> messageId = value;
+                case "from" -> from = cap(value);
+                case "to" -> to = join(to, value);
+                case "cc" -> cc = join(cc, value);
+                case "bcc" -> bcc = join(bcc, value);
+                case "subject" -> subject = cap(value);
+                case "message-id" -> messageId = cap(value);
                 case "date" -> date = parseDate(value);
                 default -> { }
             }
@@ -122,7 +136,7 @@ final class MessageParser {
 
         @Override
         public void body(BodyDescriptor bd, InputStream is) throws IOException {
-            if (depth > maxDepth) return;
+            if (depth > maxDepth || ++parts > maxParts) return;
             String name = null;
             String disposition = null;
             if (bd instanceof MaximalBodyDescriptor m) {
@@ -143,6 +157,16 @@ final class MessageParser {
             if (body.length() > 0) body.append('\n');
             body.append(text, 0, Math.min(text.length(), Math.max(0, maxText - body.length())));
         }
+    }
+
+    private static String cap(String value) {
+        return value.length() <= MAX_ADDRESS_VALUE ? value : value.substring(0, MAX_ADDRESS_VALUE);
+    }
+
+    /** Repeated fields (To: twice) are joined; capped, so 10,000 To: fields cost linear time, not quadratic. */
+    private static String join(String sofar, String value) {
+        if (sofar.length() >= MAX_ADDRESS_VALUE) return sofar;
+        return cap(sofar.isEmpty() ? value : sofar + ", " + value);
     }
 
     /**
@@ -222,6 +246,7 @@ final class MessageParser {
     }
 
     private static Instant parseDate(String value) {
+        if (value.length() > MAX_DATE) return null;   // and the regular expressions below never see a long input
         String v = value.replaceAll("\\s*\\([^)]*\\)\\s*$", "").replaceAll("\\s+", " ").trim();
         try {
             return ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
@@ -230,11 +255,97 @@ final class MessageParser {
         }
     }
 
+    /**
+     * The text of an HTML document, in one pass: tags become a space, comments and the content of
+     * {@code <script>} and {@code <style>} are dropped, character references are decoded. A tag or comment that is
+     * never closed runs to the end of the input (as in a browser). Linear in the input: no backtracking.
+     */
     static String htmlToText(String html) {
-        String s = COMMENT.matcher(html).replaceAll(" ");
-        s = SCRIPT_STYLE.matcher(s).replaceAll(" ");
-        s = TAG.matcher(s).replaceAll(" ");
-        return ENTITY.matcher(s).replaceAll(m -> java.util.regex.Matcher.quoteReplacement(entity(m.group(1))));
+        StringBuilder out = new StringBuilder(Math.min(html.length(), 1 << 20));
+        int n = html.length();
+        int i = 0;
+        while (i < n) {
+            char c = html.charAt(i);
+            if (c == '<') {
+                if (html.startsWith("<!--", i)) {
+                    int close = html.indexOf("-->", i + 4);
+                    out.append(' ');
+                    i = close < 0 ? n : close + 3;
+                    continue;
+                }
+                int close = tagEnd(html, i + 1);
+                String raw = rawTextElement(html, i + 1);
+                out.append(' ');
+                i = close < 0 ? n : close + 1;
+                if (raw != null && i < n) {
+                    // script/style: everything up to the matching end tag is not text
+                    int endTag = indexOfIgnoreCase(html, "</" + raw, i);
+                    if (endTag < 0) {
+                        i = n;
+                    } else {
+                        int after = tagEnd(html, endTag + 2);
+                        out.append(' ');
+                        i = after < 0 ? n : after + 1;
+                    }
+                }
+                continue;
+            }
+            if (c == '&') {
+                int semi = -1;
+                for (int k = i + 1; k < n && k <= i + 12; k++) {
+                    char d = html.charAt(k);
+                    if (d == ';') { semi = k; break; }
+                    if (!(Character.isLetterOrDigit(d) || d == '#')) break;
+                }
+                if (semi > i + 1 && validReference(html.substring(i + 1, semi))) {
+                    out.append(entity(html.substring(i + 1, semi)));
+                    i = semi + 1;
+                    continue;
+                }
+            }
+            out.append(c);
+            i++;
+        }
+        return out.toString();
+    }
+
+    /** The index of the {@code >} that ends a tag whose name starts at {@code from}, skipping quoted attribute values. */
+    private static int tagEnd(String s, int from) {
+        char quote = 0;
+        for (int k = from; k < s.length(); k++) {
+            char c = s.charAt(k);
+            if (quote != 0) {
+                if (c == quote) quote = 0;
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+            } else if (c == '>') {
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    /** "script" or "style" when the tag starting at {@code from} opens one of them, else null. */
+    private static String rawTextElement(String s, int from) {
+        for (String name : new String[] {"script", "style"}) {
+            int end = from + name.length();
+            if (s.regionMatches(true, from, name, 0, name.length())
+                    && (end == s.length() || !Character.isLetterOrDigit(s.charAt(end)))) return name;
+        }
+        return null;
+    }
+
+    private static int indexOfIgnoreCase(String s, String needle, int from) {
+        for (int k = from; k + needle.length() <= s.length(); k++) {
+            if (s.regionMatches(true, k, needle, 0, needle.length())) return k;
+        }
+        return -1;
+    }
+
+    private static boolean validReference(String e) {
+        if (e.startsWith("#x") || e.startsWith("#X")) return e.length() > 2 && e.substring(2).chars().allMatch(ch -> Character.digit(ch, 16) >= 0);
+        if (e.startsWith("#")) return e.length() > 1 && e.substring(1).chars().allMatch(Character::isDigit);
+        return e.chars().allMatch(ch -> (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'));
     }
 
     private static String entity(String e) {
