@@ -273,6 +273,50 @@ class DistributionIT {
         Result run(String... args) throws Exception;
     }
 
+    @Test
+    void imapBundleServesTheDemoMailboxOverTlsOnTheMovedPorts() throws Exception {
+        Server server = start();
+        server.awaitLog("Herald started", START_TIMEOUT);
+        int offset = server.smtpPort - DEFAULT_SMTP_PORT;
+        java.util.Properties demo = new java.util.Properties();
+        try (var in = Files.newInputStream(home.resolve("data/demo-accounts.properties"))) {
+            demo.load(in);
+        }
+        SmtpClient.send(server.smtpPort, "elsa@herald.test", "olaf@herald.test", message("read me over IMAP"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (herald("mailbox", "list", "olaf@herald.test").stdout.length == 0) {   // delivered (asynchronously)?
+            if (System.nanoTime() > deadline) fail("not delivered:\n" + server.log());
+            Thread.sleep(200);
+        }
+        // STARTTLS port (2143 + offset): greeting with STARTTLS and LOGINDISABLED before TLS
+        try (Socket plain = new Socket("127.0.0.1", 2143 + offset)) {
+            plain.setSoTimeout(20_000);
+            BufferedReader r = new BufferedReader(new InputStreamReader(plain.getInputStream(), StandardCharsets.US_ASCII));
+            assertThat(r.readLine()).startsWith("* OK [CAPABILITY IMAP4rev1").contains("STARTTLS", "LOGINDISABLED");
+        }
+        // implicit TLS port (2993 + offset): log in as olaf, find the message delivered over SMTP
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+        }}, null);
+        try (Socket tls = ctx.getSocketFactory().createSocket("127.0.0.1", 2993 + offset)) {
+            tls.setSoTimeout(20_000);
+            BufferedReader r = new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.UTF_8));
+            OutputStream w = tls.getOutputStream();
+            assertThat(r.readLine()).startsWith("* OK [CAPABILITY IMAP4rev1").contains("AUTH=PLAIN");
+            w.write(("a LOGIN olaf@herald.test \"" + demo.getProperty("olaf@herald.test") + "\"\r\nb SELECT INBOX\r\n"
+                    + "c SEARCH SUBJECT \"read me over IMAP\"\r\nd LOGOUT\r\n").getBytes(StandardCharsets.UTF_8));
+            w.flush();
+            List<String> lines = new ArrayList<>();
+            for (String l; (l = r.readLine()) != null; ) lines.add(l);
+            assertThat(lines).anyMatch(l -> l.startsWith("a OK")).anyMatch(l -> l.startsWith("b OK [READ-WRITE]"))
+                    .contains("* SEARCH 1").anyMatch(l -> l.startsWith("d OK"));
+        }
+        assertThat(server.log()).contains("IMAP listener imaps on /127.0.0.1:" + (2993 + offset));
+    }
+
     static List<String> listLinesOf(Tool herald, String address) throws Exception {
         Result r = herald.run("mailbox", "list", address);
         assertThat(r.exit).as(r.stderr()).isZero();

@@ -7,6 +7,7 @@ import io.herald.api.http.HttpEndpoint;
 import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.notify.NotificationSink;
 import io.herald.api.plugin.HeraldPlugin;
+import io.herald.api.protocol.ProtocolService;
 import io.herald.api.routing.Router;
 import io.herald.api.smtp.SmtpHook;
 import io.herald.api.spam.SpamFilter;
@@ -22,7 +23,7 @@ public final class ExtensionPoint {
 
     /** Every extension point, in the order listings show them. */
     public static final List<Class<?>> ALL = List.of(SmtpHook.class, Router.class, MailboxStore.class,
-            NotificationSink.class, Authenticator.class, SpamFilter.class, SpamLearner.class, HttpEndpoint.class);
+            NotificationSink.class, Authenticator.class, SpamFilter.class, SpamLearner.class, ProtocolService.class, HttpEndpoint.class);
 
     /** Chains ordered by their declared priority, lower first; other points keep registration order. */
     private static final Map<Class<?>, Comparator<?>> ORDER = Map.of(

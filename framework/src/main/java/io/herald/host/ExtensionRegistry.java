@@ -3,6 +3,7 @@ package io.herald.host;
 import io.herald.api.auth.Authenticator;
 import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.notify.NotificationSink;
+import io.herald.api.protocol.ProtocolService;
 import io.herald.api.routing.Router;
 import io.herald.api.smtp.SmtpHook;
 import io.herald.api.spam.SpamFilter;
@@ -177,6 +178,8 @@ public final class ExtensionRegistry {
 
         public List<SpamLearner> spamLearners() { return get(SpamLearner.class); }
 
+        /** The protocol services of the active plugins (started by the host; listed here for tools and tests). */
+        public List<ProtocolService> protocolServices() { return get(ProtocolService.class); }
         public List<io.herald.api.http.HttpEndpoint> httpEndpoints() { return get(io.herald.api.http.HttpEndpoint.class); }
     }
 }

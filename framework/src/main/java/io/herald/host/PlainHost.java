@@ -15,6 +15,7 @@ import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.notify.NotificationSink;
 import io.herald.api.plugin.HeraldPlugin;
 import io.herald.api.plugin.PluginContext;
+import io.herald.api.protocol.ProtocolService;
 import io.herald.api.routing.Router;
 import io.herald.api.smtp.SmtpHook;
 import io.herald.api.spam.SpamFilter;
@@ -57,7 +58,7 @@ public final class PlainHost {
 
     public PlainHost(ExtensionRegistry registry, ConfigStore configs, HeraldPaths paths, ServerIdentity identity,
                      MailboxEventPublisher events, Clock clock, boolean readOnly) {
-        this(registry, configs, paths, identity, events, clock, readOnly, null);
+        this(registry, configs, paths, identity, events, clock, readOnly, null, null);
     }
 
     /**
@@ -65,6 +66,17 @@ public final class PlainHost {
      */
     public PlainHost(ExtensionRegistry registry, ConfigStore configs, HeraldPaths paths, ServerIdentity identity,
                      MailboxEventPublisher events, Clock clock, boolean readOnly, DnsResolver dns) {
+        this(registry, configs, paths, identity, events, clock, readOnly, dns, null);
+    }
+
+    /**
+     * @param dns          the DNS service plugins get with {@code @Inject DnsResolver}; null: one built from {@code conf/dns.cfg}
+     * @param coreServices more services of the core for plugins to inject (the server binds
+     *                     {@link io.herald.api.protocol.ServerTls}, {@link io.herald.api.auth.Logins} and
+     *                     {@link io.herald.api.spam.SpamFeedback} here); may be null
+     */
+    public PlainHost(ExtensionRegistry registry, ConfigStore configs, HeraldPaths paths, ServerIdentity identity,
+                     MailboxEventPublisher events, Clock clock, boolean readOnly, DnsResolver dns, Module coreServices) {
         DnsResolver resolver = dns != null ? dns : new DnsjavaResolver(DnsSettings.from(configs.get(DnsSettings.PID)));
         this.dns = resolver;
         this.registry = registry;
@@ -80,6 +92,7 @@ public final class PlainHost {
                 bind(Clock.class).toInstance(clock);
                 bind(DnsResolver.class).toInstance(resolver);
                 bind(ExtensionRegistry.class).toInstance(registry);
+                if (coreServices != null) install(coreServices);
             }
         });
     }
@@ -135,6 +148,7 @@ public final class PlainHost {
         for (Class<?> point : ExtensionPoint.ALL) contributions.put(point, contributions(child, ExtensionPoint.key(point)));
         Plugin plugin = new Plugin(name, version, contributions);
         registry.add(plugin);
+        if (!readOnly) startProtocolServices(plugin);
         log.info("plugin {} {} started: {}", name, version, plugin.extensionPoints());
         return plugin;
     }
@@ -158,10 +172,51 @@ public final class PlainHost {
         return started;
     }
 
-    /** Withdraws a plugin's contributions; closes those that are {@link AutoCloseable}. */
+    /**
+     * Starts the plugin's protocol services, after its other contributions are registered (an IMAP server's
+     * notification sink is in place before its first client). When one fails, those already started are stopped,
+     * the plugin is withdrawn and {@link PluginStartException} thrown (see {@link ProtocolService}).
+     */
+    private void startProtocolServices(Plugin plugin) {
+        List<ProtocolService> started = new ArrayList<>();
+        for (ProtocolService s : plugin.protocolServices()) {
+            try {
+                s.start();
+                started.add(s);
+                log.info("plugin {}: protocol service {} listening on {}", plugin.name(), s.name(), s.endpoints());
+            } catch (Exception | LinkageError e) {
+                for (int i = started.size() - 1; i >= 0; i--) stopService(plugin, started.get(i));
+                stop(plugin, false);
+                throw new PluginStartException(plugin.name(), e);
+            }
+        }
+    }
+
+    private static void stopService(Plugin plugin, ProtocolService s) {
+        try {
+            s.stop();
+            log.info("plugin {}: protocol service {} stopped", plugin.name(), s.name());
+        } catch (Exception | LinkageError e) {
+            log.warn("plugin {}: stopping protocol service {} failed: {}", plugin.name(), s.name(), e.toString(), e);
+        }
+    }
+
+    /**
+     * Withdraws a plugin: stops its protocol services (listeners unbound, sessions closed), removes its contributions
+     * from the registry and closes those that are {@link AutoCloseable}.
+     */
     public void stop(Plugin plugin) {
+        stop(plugin, !readOnly);
+    }
+
+    private void stop(Plugin plugin, boolean stopServices) {
+        List<ProtocolService> services = plugin.protocolServices();
+        if (stopServices) {
+            for (int i = services.size() - 1; i >= 0; i--) stopService(plugin, services.get(i));
+        }
         registry.remove(plugin.name());
         for (Object o : plugin.distinctContributions()) {
+            if (o instanceof ProtocolService) continue;   // stopped above
             if (o instanceof AutoCloseable c) {
                 try {
                     c.close();

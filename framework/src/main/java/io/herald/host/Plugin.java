@@ -3,6 +3,7 @@ package io.herald.host;
 import io.herald.api.auth.Authenticator;
 import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.notify.NotificationSink;
+import io.herald.api.protocol.ProtocolService;
 import io.herald.api.routing.Router;
 import io.herald.api.smtp.SmtpHook;
 import io.herald.api.spam.SpamFilter;
@@ -60,6 +61,8 @@ public record Plugin(String name, String version, Map<Class<?>, List<?>> contrib
     public List<SpamFilter> spamFilters() { return contributions(SpamFilter.class); }
 
     public List<SpamLearner> spamLearners() { return contributions(SpamLearner.class); }
+
+    public List<ProtocolService> protocolServices() { return contributions(ProtocolService.class); }
 
     /** Every contributed object once, even when one object fills several points (to close it once). */
     public List<Object> distinctContributions() {

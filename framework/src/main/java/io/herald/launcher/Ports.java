@@ -19,13 +19,17 @@ public final class Ports {
     public record Listener(String pid, String key, int defaultPort) { }
 
     /**
-     * Every listener the server has. When the submission, IMAP, POP3 and HTTP listeners land, add them here
-     * with their defaults from DESIGN §5 (2587, 2465, 2143, 2993, 2110, 2995, 8025).
+     * Every listener the server has, the core's and the protocol plugins' (a plugin's listener is configured in its
+     * own {@code conf/<pid>.cfg}, and the moved port reaches it as an override of that configuration, like the core's).
      */
     public static final List<Listener> LISTENERS = List.of(
             new Listener("smtp", "port", 2525),
             new Listener("submission", "port", 2587),
             new Listener("submissions", "port", 2465),
+            new Listener("imap", "port", 2143),        // plugins/imap: STARTTLS
+            new Listener("imap", "tls.port", 2993),    // plugins/imap: implicit TLS
+            new Listener("pop3", "port", 2110),        // plugins/pop3: STLS
+            new Listener("pop3", "tls.port", 2995),    // plugins/pop3: implicit TLS
             new Listener("http", "port", 8025));
 
     public static final int MAX_OFFSET = 65535 - 8025;

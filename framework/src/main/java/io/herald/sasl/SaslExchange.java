@@ -72,6 +72,11 @@ public final class SaslExchange {
         return done;
     }
 
+    /** The mechanism the client asked for, upper-case. */
+    public String mechanism() {
+        return requested;
+    }
+
     /**
      * Starts the exchange: the rest of the AUTH command after the mechanism name.
      *

@@ -69,7 +69,7 @@ public final class HeraldServer implements AutoCloseable {
     private final EventDispatcher events;
     private final PlainHost host;
     private final List<Plugin> plugins = new ArrayList<>();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<AutoCloseable> closeables = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final boolean readOnly;
     private final ClassLoader pluginLoader;
     private final java.time.Duration watchConfiguration;
@@ -82,10 +82,11 @@ public final class HeraldServer implements AutoCloseable {
     private List<io.herald.queue.QueueEntry> held = new ArrayList<>();
     private static final String STARTING = "herald-starting";
     private final Map<ListenerRole, SmtpServer> listeners = new EnumMap<>(ListenerRole.class);
-    private TlsContextProvider tls;
+    private final io.herald.spam.LearnerFeedback spamFeedback;
+    private TlsContextProvider tls;   // created on first use: tlsProvider()
     private io.herald.http.HttpListener http;
     private final boolean httpWanted;
-    private SaslService sasl;
+    private SaslService sasl;         // created on first use: saslService()
 
     private HeraldServer(Builder b) {
         this.paths = new HeraldPaths(b.home);
@@ -98,7 +99,46 @@ public final class HeraldServer implements AutoCloseable {
         this.readOnly = b.readOnly;
         this.pluginLoader = b.loader != null ? b.loader : Thread.currentThread().getContextClassLoader();
         this.events = new EventDispatcher(registry, 100_000);
-        this.host = new PlainHost(registry, configs, paths, identity, events, Clock.systemUTC(), readOnly);
+        this.spamFeedback = new io.herald.spam.LearnerFeedback(registry, new ActiveMailboxStore(registry), 1000);
+        this.host = new PlainHost(registry, configs, paths, identity, events, Clock.systemUTC(), readOnly, null, new com.google.inject.AbstractModule() {
+            @Override
+            protected void configure() {
+                // for protocol plugins (IMAP, POP3): the SMTP listeners' certificate, authenticator chain and throttle
+                bind(io.herald.api.protocol.ServerTls.class).toInstance(new io.herald.tls.CoreServerTls(HeraldServer.this::tlsProvider));
+                bind(io.herald.api.auth.Logins.class).toInstance(new io.herald.sasl.CoreLogins(HeraldServer.this::saslService));
+                bind(io.herald.api.spam.SpamFeedback.class).toInstance(spamFeedback);
+            }
+        });
+    }
+
+    /**
+     * The server's TLS identity, created on first use (pid {@code tls}; a self-signed certificate in {@code data/tls}
+     * when none is configured): by the SMTP listeners or by a protocol plugin, whichever comes first.
+     */
+    private synchronized TlsContextProvider tlsProvider() {
+        if (tls == null) {
+            if (readOnly) throw new IllegalStateException("no TLS in read-only mode");
+            tls = TlsContextProvider.fromConfig(configs.get("tls"), paths, identity.hostname(), Clock.systemUTC());
+        }
+        return tls;
+    }
+
+    /** The server's one SASL service (pid {@code auth}), created on first use: SMTP and protocol plugins share its throttle. */
+    private synchronized SaslService saslService() {
+        if (sasl == null) {
+            var auth = configs.get("auth");
+            ExecutorService authCalls = boundedPool("herald-auth-call", 8, 1000);
+            ExecutorService authWorkers = boundedPool("herald-auth", 4, 1000);
+            ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("herald-auth-delay"));
+            closeables.add(() -> {
+                scheduler.shutdownNow();
+                authWorkers.shutdownNow();
+                authCalls.shutdownNow();
+            });
+            AuthThrottle throttle = new AuthThrottle(AuthThrottle.Limits.from(auth), Clock.systemUTC(), scheduler);
+            sasl = SaslService.fromConfig(auth, () -> registry.snapshot().authenticators(), throttle, authCalls, authWorkers);
+        }
+        return sasl;
     }
 
     public static Builder builder() {
@@ -174,18 +214,8 @@ public final class HeraldServer implements AutoCloseable {
             if (s.enabled()) settings.put(role, s);
         }
         if (settings.isEmpty()) return;
-        tls = TlsContextProvider.fromConfig(configs.get("tls"), paths, identity.hostname(), Clock.systemUTC());
-        var auth = configs.get("auth");
-        ExecutorService authCalls = boundedPool("herald-auth-call", 8, 1000);
-        ExecutorService authWorkers = boundedPool("herald-auth", 4, 1000);
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("herald-auth-delay"));
-        closeables.add(() -> {
-            scheduler.shutdownNow();
-            authWorkers.shutdownNow();
-            authCalls.shutdownNow();
-        });
-        AuthThrottle throttle = new AuthThrottle(AuthThrottle.Limits.from(auth), Clock.systemUTC(), scheduler);
-        sasl = SaslService.fromConfig(auth, () -> registry.snapshot().authenticators(), throttle, authCalls, authWorkers);
+        TlsContextProvider tls = tlsProvider();
+        SaslService sasl = saslService();
         for (Map.Entry<ListenerRole, SmtpSettings> e : settings.entrySet()) {
             SmtpServer server = new SmtpServer(e.getValue(), identity, registry, sink != null ? sink : queue, tls, sasl);
             closeables.add(server);
@@ -210,10 +240,7 @@ public final class HeraldServer implements AutoCloseable {
         io.herald.http.HttpSettings settings = io.herald.http.HttpSettings.from(c);
         if (!asked || !settings.enabled()) return;
         javax.net.ssl.SSLContext ssl = null;
-        if (settings.tls()) {
-            if (tls == null) tls = TlsContextProvider.fromConfig(configs.get("tls"), paths, identity.hostname(), Clock.systemUTC());
-            ssl = tls.current();
-        }
+        if (settings.tls()) ssl = tlsProvider().current();
         io.herald.http.AdminAccess[] access = new io.herald.http.AdminAccess[1];
         http = new io.herald.http.HttpListener(settings, registry, ssl, io.herald.http.AdminAccess.newToken());
         io.herald.http.CoreEndpoints.addTo(http, registry, events, identity, Clock.systemUTC());
@@ -298,11 +325,26 @@ public final class HeraldServer implements AutoCloseable {
         return port(ListenerRole.SUBMISSIONS);
     }
 
-    /** The server's TLS identity; null in read-only mode or with every listener disabled. */
-    public TlsContextProvider tls() { return tls; }
+    /** Where protocol plugins report users' Junk moves for the spam learners. */
+    public io.herald.spam.LearnerFeedback spamFeedback() { return spamFeedback; }
 
-    /** The SASL service (authenticators, throttle); null in read-only mode or with every listener disabled. */
-    public SaslService sasl() { return sasl; }
+    /** The server's TLS identity; null in read-only mode or when nothing (no listener, no plugin) needed it yet. */
+    public synchronized TlsContextProvider tls() { return tls; }
+
+    /** The SASL service (authenticators, throttle); null in read-only mode or when nothing needed it yet. */
+    public synchronized SaslService sasl() { return sasl; }
+
+    /**
+     * The address a plugin's protocol service bound under this listener name (e.g. {@code imap}, {@code imaps}), for
+     * tests and tools that configured port 0.
+     */
+    public java.net.InetSocketAddress endpoint(String listener) {
+        for (io.herald.api.protocol.ProtocolService s : registry.snapshot().protocolServices()) {
+            java.net.InetSocketAddress a = s.endpoints().get(listener);
+            if (a != null) return a;
+        }
+        throw new IllegalStateException("no protocol service listens as " + listener);
+    }
 
     /**
      * Makes sure users exist in the user database of a plugin offering {@link UserAdmin.Factory} (such as
@@ -382,6 +424,7 @@ public final class HeraldServer implements AutoCloseable {
         }
         for (int i = plugins.size() - 1; i >= 0; i--) host.stop(plugins.get(i));
         events.close();
+        spamFeedback.close();
     }
 
     /** Builds a {@link HeraldServer}. */

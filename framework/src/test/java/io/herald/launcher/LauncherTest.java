@@ -37,7 +37,9 @@ class LauncherTest {
     void portOffsetMovesDefaultsAndConfiguredPortsButNotAnyFreePort() throws Exception {
         assertThat(Ports.offsetOverrides(ConfigStore.defaults(), 0)).isEmpty();
         assertThat(Ports.offsetOverrides(ConfigStore.defaults(), 100)).isEqualTo(Map.of("smtp", Map.of("port", "2625"),
-                "submission", Map.of("port", "2687"), "submissions", Map.of("port", "2565"), "http", Map.of("port", "8125")));
+                "submission", Map.of("port", "2687"), "submissions", Map.of("port", "2565"),
+                "imap", Map.of("port", "2243", "tls.port", "3093"), "pop3", Map.of("port", "2210", "tls.port", "3095"),
+                "http", Map.of("port", "8125")));
 
         Files.createDirectories(tmp.resolve("conf"));
         Files.writeString(tmp.resolve("conf/smtp.cfg"), "port = 3000\n");
@@ -46,7 +48,10 @@ class LauncherTest {
 
         Files.writeString(tmp.resolve("conf/smtp.cfg"), "port = 0\n");
         Files.writeString(tmp.resolve("conf/submission.cfg"), "port = -1\n");
-        assertThat(Ports.offsetOverrides(new ConfigStore(tmp.resolve("conf"), Map.of()), 7)).containsOnlyKeys("submissions", "http");
+        Files.writeString(tmp.resolve("conf/imap.cfg"), "port = -1\ntls.port = 3993\n");
+        Files.writeString(tmp.resolve("conf/pop3.cfg"), "port = -1\ntls.port = -1\n");
+        assertThat(Ports.offsetOverrides(new ConfigStore(tmp.resolve("conf"), Map.of()), 7)).containsOnlyKeys("submissions", "imap", "http")
+                .containsEntry("imap", Map.of("tls.port", "4000"));
 
         assertThatThrownBy(() -> Ports.offsetOverrides(ConfigStore.defaults(), -1)).hasMessageContaining("--port-offset");
         assertThatThrownBy(() -> Ports.offsetOverrides(ConfigStore.defaults(), 70000)).hasMessageContaining("--port-offset");

@@ -302,14 +302,18 @@ final class MessageIndex implements AutoCloseable {
 
     /**
      * A header field contains a value: analyzed words (phrase, or every word with the last one as prefix), or for the
-     * address and subject headers the normalized whole value containing the value as a substring. An empty value
-     * asks whether the field exists.
+     * address and subject headers the normalized whole value containing the value as a substring; a value with
+     * {@code @} in an address header only as a substring. An empty value asks whether the field exists.
      */
     Query headerQuery(String name, String value) {
         String n = name.toLowerCase(java.util.Locale.ROOT);
         if (value.isEmpty()) return new TermQuery(new Term(F_HEADER_NAMES, n));
         if (ADDRESS_HEADERS.contains(n)) {
             String needle = normalize(value);
+            Query substring = new org.apache.lucene.search.WildcardQuery(new Term(KEYWORD_PREFIX + n, "*" + escapeWildcard(needle) + "*"));
+            // an address (or part of one with '@') is matched as IMAP says, as a substring only: the words of
+            // "doug@example.com" are also in "Doug Sauder <dwsauder@example.com>", which does not contain it
+            if (value.indexOf('@') >= 0) return substring;
             return new BooleanQuery.Builder()
                     .add(words(n, value), BooleanClause.Occur.SHOULD)
                     .add(new org.apache.lucene.search.WildcardQuery(new Term(KEYWORD_PREFIX + n, "*" + escapeWildcard(needle) + "*")),

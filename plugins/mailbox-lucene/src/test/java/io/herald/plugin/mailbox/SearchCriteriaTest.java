@@ -87,6 +87,11 @@ class SearchCriteriaTest {
         assertThat(search(from("lsa@herald.t"))).containsExactly(u("own")); // true substring, via the normalized value
         assertThat(search(from("HAMILTON"))).containsExactly(u("ham"));
         assertThat(search(to("olaf@herald.test"))).containsExactly(u("own"));
+        // an address matches as a substring only, never by its words: "elsa" and "herald.test" are both in the
+        // own message's From, but "lsa@herald.tes" is a substring and "elsa@herald.test.example" is not
+        assertThat(search(from("lsa@herald.tes"))).containsExactly(u("own"));
+        assertThat(search(from("elsa@herald.test.example"))).isEmpty();
+        assertThat(search(from("herald.test@elsa"))).isEmpty();
         assertThat(search(cc("anna"))).containsExactly(u("own"));
         assertThat(search(bcc("kristoff"))).containsExactly(u("own"));
         assertThat(search(subject("snowman build"))).containsExactly(u("own")); // phrase with a prefix at the end

@@ -6,6 +6,7 @@ import com.google.inject.multibindings.Multibinder;
 import io.herald.api.auth.Authenticator;
 import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.notify.NotificationSink;
+import io.herald.api.protocol.ProtocolService;
 import io.herald.api.routing.Router;
 import io.herald.api.smtp.SmtpHook;
 import io.herald.api.spam.SpamFilter;
@@ -25,7 +26,9 @@ import io.herald.api.spam.SpamLearner;
  * <p>The host gives the module a child injector of the core's, in which the core's services can be
  * injected: {@link PluginContext} (name, configuration, data folder), {@link io.herald.api.config.Configuration}
  * (the plugin's own), {@link MailboxStore} (the active store), {@link io.herald.api.mailbox.MailboxEventPublisher},
- * {@link java.time.Clock}, {@link io.herald.api.dns.DnsResolver} (DNS lookups, {@code conf/dns.cfg}).
+ * {@link java.time.Clock}, {@link io.herald.api.dns.DnsResolver} (DNS lookups, {@code conf/dns.cfg}), and (since
+ * 1.2) for protocol plugins {@link io.herald.api.protocol.ServerTls} (the server's certificate) and
+ * {@link io.herald.api.auth.Logins} (authentication through the core's chain and throttle).
  *
  * <p>The plain-Java host finds plugins with {@link java.util.ServiceLoader}: name the class in
  * {@code META-INF/services/io.herald.api.plugin.HeraldPlugin}. The class needs a public no-argument constructor.
@@ -76,6 +79,18 @@ public abstract class HeraldPlugin extends AbstractModule {
     /** Contributes a path of the core's HTTP listener (see {@link io.herald.api.http.HttpEndpoint}). */
     protected final LinkedBindingBuilder<io.herald.api.http.HttpEndpoint> httpEndpoint() {
         return Multibinder.newSetBinder(binder(), io.herald.api.http.HttpEndpoint.class).addBinding();
+    }
+
+    /**
+     * Contributes a network service the plugin owns (an IMAP or POP3 listener): the host starts it once the plugin's
+     * contributions are registered and stops it when the plugin is withdrawn (see {@link ProtocolService}).
+     * Bind a singleton: {@code protocolService().to(ImapService.class).in(Singleton.class)} or
+     * {@code bind(ImapService.class).in(Singleton.class); protocolService().to(ImapService.class)}.
+     *
+     * @since 1.2
+     */
+    protected final LinkedBindingBuilder<ProtocolService> protocolService() {
+        return Multibinder.newSetBinder(binder(), ProtocolService.class).addBinding();
     }
 
     /**

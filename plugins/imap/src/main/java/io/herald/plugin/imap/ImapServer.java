@@ -1,0 +1,209 @@
+package io.herald.plugin.imap;
+
+import io.herald.api.auth.Logins;
+import io.herald.api.config.Configuration;
+import io.herald.api.mailbox.MailboxStore;
+import io.herald.api.protocol.ProtocolService;
+import io.herald.api.protocol.ServerTls;
+import io.herald.api.spam.SpamFeedback;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.service.IoHandlerAdapter;
+import org.apache.mina.core.session.AttributeKey;
+import org.apache.mina.core.session.IdleStatus;
+import org.apache.mina.core.session.IoSession;
+import org.apache.mina.filter.ssl.SslFilter;
+import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The IMAP listeners (a {@link ProtocolService}): IMAP with STARTTLS on {@code port} (default 2143) and IMAP over
+ * implicit TLS on {@code tls.port} (default 2993), on Apache MINA like the SMTP core. Sessions run their commands on
+ * a fixed pool of {@code threads} workers, never on MINA's I/O threads. Stopping unbinds both ports and ends every
+ * session with {@code * BYE}.
+ */
+@Singleton
+public final class ImapServer implements ProtocolService {
+
+    private static final Logger log = LoggerFactory.getLogger(ImapServer.class);
+    private static final AttributeKey SESSION = new AttributeKey(ImapServer.class, "session");
+
+    private final MailboxStore store;
+    private final Logins logins;
+    private final ServerTls tls;
+    private final SpamFeedback spamFeedback;
+    private final ImapNotifications notifications;
+    private final ImapSettings settings;
+    private final Map<String, NioSocketAcceptor> acceptors = new LinkedHashMap<>();
+    private final AtomicLong counter = new AtomicLong();
+    private final String prefix = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
+    private ExecutorService executor;
+
+    @Inject
+    public ImapServer(MailboxStore store, Logins logins, ServerTls tls, SpamFeedback spamFeedback,
+                      ImapNotifications notifications, Configuration config) {
+        this.store = store;
+        this.logins = logins;
+        this.tls = tls;
+        this.spamFeedback = spamFeedback;
+        this.notifications = notifications;
+        this.settings = ImapSettings.from(config);   // a wrong value fails the plugin's start, naming key and file
+    }
+
+    @Override
+    public String name() {
+        return "imap";
+    }
+
+    @Override
+    public synchronized void start() throws IOException {
+        AtomicInteger n = new AtomicInteger();
+        executor = new ThreadPoolExecutor(settings.workerThreads(), settings.workerThreads(), 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "herald-imap-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        try {
+            if (settings.port() >= 0) bind("imap", settings.port(), false);
+            if (settings.tlsPort() >= 0) bind("imaps", settings.tlsPort(), true);
+        } catch (IOException | RuntimeException e) {
+            stop();
+            throw e;
+        }
+    }
+
+    private void bind(String name, int port, boolean implicitTls) throws IOException {
+        NioSocketAcceptor a = new NioSocketAcceptor();
+        a.setReuseAddress(true);
+        a.getSessionConfig().setTcpNoDelay(true);
+        a.setCloseOnDeactivation(true);
+        a.setHandler(new Handler(implicitTls));
+        try {
+            a.bind(new InetSocketAddress(settings.bind(), port));
+        } catch (IOException | RuntimeException e) {
+            a.dispose();
+            throw new IOException("cannot listen on " + settings.bind() + ":" + port + " (" + name + ", conf/imap.cfg "
+                    + (implicitTls ? "tls.port" : "port") + ")", e);
+        }
+        acceptors.put(name, a);
+        log.info("IMAP listener {} on {}", name, a.getLocalAddress());
+    }
+
+    @Override
+    public synchronized void stop() {
+        for (NioSocketAcceptor a : acceptors.values()) {
+            a.unbind();
+            for (IoSession io : a.getManagedSessions().values()) {
+                ImapSession s = (ImapSession) io.getAttribute(SESSION);
+                if (s != null) s.shutdown();
+            }
+            a.dispose(true);
+        }
+        acceptors.clear();
+        if (executor != null) {
+            executor.shutdown();
+            try {
+                if (!executor.awaitTermination(5, TimeUnit.SECONDS)) executor.shutdownNow();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                executor.shutdownNow();
+            }
+        }
+    }
+
+    @Override
+    public synchronized Map<String, InetSocketAddress> endpoints() {
+        Map<String, InetSocketAddress> out = new LinkedHashMap<>();
+        acceptors.forEach((name, a) -> out.put(name, (InetSocketAddress) a.getLocalAddress()));
+        return out;
+    }
+
+    ImapSettings settings() { return settings; }
+
+    MailboxStore store() { return store; }
+
+    Logins logins() { return logins; }
+
+    SpamFeedback spamFeedback() { return spamFeedback; }
+
+    ImapNotifications notifications() { return notifications; }
+
+    ExecutorService executor() { return executor; }
+
+    boolean tlsAvailable() {
+        return true;
+    }
+
+    /** A TLS filter in server mode with the core's current certificate, TLS 1.3 and 1.2 only. */
+    SslFilter newSslFilter() {
+        SslFilter f = new SslFilter(tls.context());
+        f.setEnabledProtocols(tls.protocols().toArray(String[]::new));
+        return f;
+    }
+
+    private final class Handler extends IoHandlerAdapter {
+        private final boolean implicitTls;
+
+        Handler(boolean implicitTls) {
+            this.implicitTls = implicitTls;
+        }
+
+        @Override
+        public void sessionCreated(IoSession io) {
+            // implicit TLS (RFC 8314): the handshake first; the greeting waits in the filter until it is done
+            if (implicitTls) io.getFilterChain().addFirst(ImapSession.TLS_FILTER, newSslFilter());
+        }
+
+        @Override
+        public void sessionOpened(IoSession io) {
+            ImapSession s = new ImapSession(ImapServer.this, io, prefix + "-" + Long.toString(counter.incrementAndGet(), 36), implicitTls);
+            io.setAttribute(SESSION, s);
+            log.debug("{}: connect from {}", s.id, io.getRemoteAddress());
+            s.opened();
+        }
+
+        @Override
+        public void messageReceived(IoSession io, Object message) {
+            ImapSession s = (ImapSession) io.getAttribute(SESSION);
+            if (s != null) s.received((IoBuffer) message);
+        }
+
+        @Override
+        public void sessionIdle(IoSession io, IdleStatus status) {
+            ImapSession s = (ImapSession) io.getAttribute(SESSION);
+            if (s != null && status == IdleStatus.READER_IDLE) s.idle();
+        }
+
+        @Override
+        public void sessionClosed(IoSession io) {
+            ImapSession s = (ImapSession) io.getAttribute(SESSION);
+            if (s != null) s.closedByPeer();
+        }
+
+        @Override
+        public void exceptionCaught(IoSession io, Throwable cause) {
+            if (cause instanceof javax.net.ssl.SSLException || cause.getCause() instanceof javax.net.ssl.SSLException) {
+                log.info("{}: TLS failed: {}", io.getRemoteAddress(), cause.toString());
+            } else if (cause instanceof IOException) {
+                log.debug("{}: {}", io.getRemoteAddress(), cause.toString());
+            } else {
+                log.warn("{}: {}", io.getRemoteAddress(), cause.toString(), cause);
+            }
+            io.closeNow();
+        }
+    }
+}

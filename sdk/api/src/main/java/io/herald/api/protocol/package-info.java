@@ -1,0 +1,11 @@
+/**
+ * Listeners owned by plugins (IMAP, POP3, an HTTP server) and the core services they need: {@link
+ * io.herald.api.protocol.ProtocolService} (the lifecycle the host drives) and {@link io.herald.api.protocol.ServerTls}
+ * (the server's certificate). Authentication is {@link io.herald.api.auth.Logins}.
+ *
+ * <p>Part of Herald's extension API. Exported to plugin bundles at a semantic version: raise the minor version for
+ * an addition, the major version for any change that breaks a plugin compiled against the previous one.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package io.herald.api.protocol;
