@@ -2,6 +2,7 @@ package io.herald.e2e;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /** What an SMTP client puts on the wire for a message file, and what Herald adds in front of it. */
 final class WireFormat {
@@ -47,6 +48,25 @@ final class WireFormat {
         pos = skipField(stored, pos, "Return-Path:");
         while (startsWith(stored, pos, "X-Spam-")) pos = skipField(stored, pos, "X-Spam-");
         pos = skipField(stored, pos, "Received:");
+        byte[] rest = new byte[stored.length - pos];
+        System.arraycopy(stored, pos, rest, 0, rest.length);
+        return rest;
+    }
+
+    /**
+     * Removes what {@code hops} Herald hops add: {@code Return-Path:} at final delivery, then per hop its spam verdict
+     * fields (when a filter is active) and its {@code Received:} field, newest first.
+     *
+     * @param received the removed {@code Received:} fields are added here, newest first, unfolded
+     */
+    static byte[] stripHops(byte[] stored, int hops, List<String> received) {
+        int pos = skipField(stored, 0, "Return-Path:");
+        for (int h = 0; h < hops; h++) {
+            while (startsWith(stored, pos, "X-Spam-")) pos = skipField(stored, pos, "X-Spam-");
+            int end = skipField(stored, pos, "Received:");
+            received.add(new String(stored, pos, end - pos, StandardCharsets.UTF_8).replaceAll("\\r\\n[ \\t]+", " ").trim());
+            pos = end;
+        }
         byte[] rest = new byte[stored.length - pos];
         System.arraycopy(stored, pos, rest, 0, rest.length);
         return rest;

@@ -12,6 +12,7 @@ import io.herald.api.mailbox.StoredMessage;
 import io.herald.api.routing.Route;
 import io.herald.api.routing.Router;
 import io.herald.host.ExtensionRegistry;
+import io.herald.outbound.OutboundClient;
 import io.herald.queue.FileQueue;
 import io.herald.queue.QueueEntry;
 import io.herald.queue.QueueSettings;
@@ -24,7 +25,10 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -48,12 +52,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       so that a re-delivery after a crash is stored once;</li>
  *   <li>{@link Route.Refuse} 5xx, or no router claims the recipient → failed permanently
  *       ({@link BounceSink});</li>
- *   <li>{@link Route.Relay} → deferred: there is no outbound SMTP client yet, the entry stays queued;</li>
+ *   <li>{@link Route.Relay} → the {@link RelayTransport} (the outbound SMTP client): due recipients with the same
+ *       next hop go in one transaction; 2xx after the data → delivered, 4xx or a connection failure → deferred,
+ *       5xx → failed; more {@code Received:} fields than {@code maxHops} → failed as a mail loop;</li>
  *   <li>a temporary {@link MailboxException}, no active store, a 4xx refusal or a router that throws → deferred
  *       with doubling back-off ({@code retry.initial} .. {@code retry.max}); still deferred {@code giveUpAfter}
  *       after arrival → failed.</li>
  * </ul>
- * One entry is worked on by one thread at a time; each outcome is persisted by the queue before the next.
+ * One entry is worked on by one thread at a time; each outcome is persisted by the queue before the next, except
+ * failures: those of one attempt are handed to the {@link BounceSink} together (one DSN), then persisted.
  */
 public final class DeliveryAgent implements AutoCloseable {
 
@@ -63,6 +70,8 @@ public final class DeliveryAgent implements AutoCloseable {
     private final ExtensionRegistry registry;
     private final QueueSettings settings;
     private final BounceSink bounces;
+    private final RelayTransport transport;
+    private final int maxHops;
     private final Clock clock;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService timer;
@@ -72,9 +81,20 @@ public final class DeliveryAgent implements AutoCloseable {
      * @param queue    the queue to deliver from; {@link #start()} starts it
      * @param registry where the routers and the mailbox store are found at each attempt
      * @param settings retry schedule and thread count
-     * @param bounces  told of permanent failures ({@link BounceSink#NONE} until DSNs exist)
+     * @param bounces  told of permanent failures (the server uses {@link DsnBounceSink}; tests may use {@link BounceSink#NONE})
      */
     public DeliveryAgent(FileQueue queue, ExtensionRegistry registry, QueueSettings settings, BounceSink bounces) {
+        this(queue, registry, settings, bounces, RelayTransport.NONE, 100);
+    }
+
+    /**
+     * @param transport relays {@link Route.Relay} recipients (the {@link OutboundClient})
+     * @param maxHops   a message to relay with more {@code Received:} fields than this is bounced as a mail loop
+     */
+    public DeliveryAgent(FileQueue queue, ExtensionRegistry registry, QueueSettings settings, BounceSink bounces,
+                         RelayTransport transport, int maxHops) {
+        this.transport = Objects.requireNonNull(transport, "transport");
+        this.maxHops = maxHops;
         this.queue = Objects.requireNonNull(queue, "queue");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -119,29 +139,55 @@ public final class DeliveryAgent implements AutoCloseable {
 
     private void attempt(QueueEntry entry) {
         if (closed) return;
+        if (queue.entry(entry.id()).orElse(null) != entry) return;   // deleted by the operator meanwhile
         Instant now = clock.instant();
         ExtensionRegistry.Extensions ext = registry.snapshot();
         boolean persistFailed = false;
+        List<RecipientState> failed = new ArrayList<>();
+        // Relay recipients are gathered by next hop, so that one transaction carries all of them (routes naming the
+        // same hosts in any order, port, TLS policy and credentials go together).
+        Map<RelayKey, List<RecipientState>> relays = new LinkedHashMap<>();
+        Map<RelayKey, Route.Relay> relayRoutes = new LinkedHashMap<>();
         for (RecipientState r : entry.recipients()) {
             if (closed) return;
             if (!r.due(now)) continue;
-            RecipientState next = deliverOne(ext, entry, r, now);
-            if (next.status() == Status.FAILED) {
-                log.warn("delivery {} to {} failed permanently: {}", entry.id(), r.recipient(), next.lastReply());
-                try {
-                    bounces.permanentFailure(entry, next);
-                } catch (Exception e) {
-                    log.error("delivery {}: the bounce for {} could not be queued; retrying later", entry.id(), r.recipient(), e);
-                    next = deferred(entry, r, now, "451 4.3.0 bounce not queued: " + e);
+            Route route;
+            try {
+                route = route(ext.routers(), entry.envelope(), r.recipient());
+            } catch (RuntimeException e) {
+                // Router contract: a router that throws makes the recipient a temporary failure (fails closed)
+                log.warn("delivery {}: routing {} failed: {}", entry.id(), r.recipient(), e.toString());
+                persistFailed |= !record(entry, deferred(entry, r, now, "451 4.3.0 routing failed: " + e.getMessage()), failed);
+                continue;
+            }
+            if (route instanceof Route.Relay relay) {
+                RelayKey key = RelayKey.of(relay);
+                relays.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
+                relayRoutes.putIfAbsent(key, relay);
+                continue;
+            }
+            persistFailed |= !record(entry, deliverOne(ext, entry, r, route, now), failed);
+        }
+        if (!relays.isEmpty()) {
+            int hops = HopCount.receivedFields(entry);
+            for (Map.Entry<RelayKey, List<RecipientState>> group : relays.entrySet()) {
+                if (closed) return;
+                for (RecipientState next : relay(entry, relayRoutes.get(group.getKey()), group.getValue(), hops, now)) {
+                    persistFailed |= !record(entry, next, failed);
                 }
             }
+        }
+        if (!failed.isEmpty()) {
+            for (RecipientState f : failed) log.warn("delivery {} to {} failed permanently: {}", entry.id(), f.recipient(), f.lastReply());
+            List<RecipientState> outcome = failed;
             try {
-                queue.update(entry, next);
-            } catch (IOException e) {
-                // the store dedupes by delivery key, so trying again later is safe
-                log.error("delivery {}: cannot record the state of {}: {}", entry.id(), r.recipient(), e.toString());
-                persistFailed = true;
+                bounces.permanentFailures(entry, failed);
+            } catch (Exception e) {
+                log.error("delivery {}: the bounce for {} could not be queued; retrying later", entry.id(),
+                        failed.stream().map(RecipientState::recipient).toList(), e);
+                outcome = failed.stream().map(f -> deferred(entry, f, now, "451 4.3.0 bounce not queued: " + e)).toList();
             }
+            for (RecipientState next : outcome) persistFailed |= !persist(entry, next);
         }
         if (entry.finished()) return;
         Instant due = persistFailed ? now.plus(settings.retryInitial()) : entry.nextAttempt().orElse(now);
@@ -153,16 +199,73 @@ public final class DeliveryAgent implements AutoCloseable {
         }
     }
 
-    private RecipientState deliverOne(ExtensionRegistry.Extensions ext, QueueEntry entry, RecipientState r, Instant now) {
-        MailAddress rcpt = r.recipient();
-        Route route;
-        try {
-            route = route(ext.routers(), entry.envelope(), rcpt);
-        } catch (RuntimeException e) {
-            // Router contract: a router that throws makes the recipient a temporary failure (fails closed)
-            log.warn("delivery {}: routing {} failed: {}", entry.id(), rcpt, e.toString());
-            return deferred(entry, r, now, "451 4.3.0 routing failed: " + e.getMessage());
+    /** Persists a non-failed outcome now; a failed one waits for the bounce (see {@link BounceSink}). */
+    private boolean record(QueueEntry entry, RecipientState next, List<RecipientState> failed) {
+        if (next.status() == Status.FAILED) {
+            failed.add(next);
+            return true;
         }
+        return persist(entry, next);
+    }
+
+    private boolean persist(QueueEntry entry, RecipientState next) {
+        try {
+            queue.update(entry, next);
+            return true;
+        } catch (IOException e) {
+            // the store dedupes by delivery key, so trying again later is safe
+            log.error("delivery {}: cannot record the state of {}: {}", entry.id(), next.recipient(), e.toString());
+            return false;
+        }
+    }
+
+    /**
+     * Relays one group of recipients: refused as a mail loop when the message has more {@code Received:} fields than
+     * {@code maxHops} (RFC 5321 §6.3), else through the transport.
+     */
+    private List<RecipientState> relay(QueueEntry entry, Route.Relay route, List<RecipientState> group, int hops, Instant now) {
+        List<RecipientState> out = new ArrayList<>(group.size());
+        if (hops > maxHops) {
+            for (RecipientState r : group) {
+                out.add(state(r, Status.FAILED, Optional.empty(), "554 5.4.6 mail loop: the message has " + hops
+                        + " Received: header fields, more than the limit of " + maxHops + " (RFC 5321 6.3)", now));
+            }
+            return out;
+        }
+        List<MailAddress> rcpts = group.stream().map(RecipientState::recipient).toList();
+        List<OutboundClient.Result> results;
+        try {
+            results = transport.deliver(route, entry.envelope(), rcpts,
+                    DeliveryContent.relayed(entry.addedHeaders(), entry.content()));
+        } catch (RuntimeException e) {
+            log.error("delivery {}: the outbound transport failed for {}", entry.id(), rcpts, e);
+            for (RecipientState r : group) out.add(deferred(entry, r, now, "451 4.3.0 outbound transport failed: " + e));
+            return out;
+        }
+        for (int i = 0; i < group.size(); i++) {
+            RecipientState r = group.get(i);
+            OutboundClient.Result res = results.get(i);
+            switch (res.kind()) {
+                case DELIVERED -> {
+                    log.debug("delivery {}: {} relayed: {}", entry.id(), r.recipient(), res.reply());
+                    out.add(state(r, Status.DELIVERED, Optional.empty(), res.reply(), now));
+                }
+                case FAILED -> out.add(state(r, Status.FAILED, Optional.empty(), res.reply(), now));
+                case DEFERRED -> out.add(deferred(entry, r, now, res.reply()));
+            }
+        }
+        return out;
+    }
+
+    /** What groups relay recipients into one transaction: the same hosts (as a set), port, TLS and credentials. */
+    private record RelayKey(Set<String> hosts, int port, Route.TlsPolicy tls, Optional<Route.Credentials> credentials) {
+        static RelayKey of(Route.Relay r) {
+            return new RelayKey(new java.util.TreeSet<>(r.hosts()), r.port(), r.tls(), r.credentials());
+        }
+    }
+
+    private RecipientState deliverOne(ExtensionRegistry.Extensions ext, QueueEntry entry, RecipientState r, Route route, Instant now) {
+        MailAddress rcpt = r.recipient();
         if (route instanceof Route.Local local) {
             Optional<MailboxStore> store = ext.mailboxStore();
             if (store.isEmpty()) return deferred(entry, r, now, "451 4.3.0 no mailbox store is active");
@@ -184,12 +287,6 @@ public final class DeliveryAgent implements AutoCloseable {
                 log.error("delivery {}: the mailbox store threw for {}", entry.id(), local.mailbox(), e);
                 return deferred(entry, r, now, "451 4.3.0 mailbox store failed: " + e);
             }
-        }
-        if (route instanceof Route.Relay relay) {
-            String to = relay.hosts().isEmpty() ? "MX of " + rcpt.domain() : String.join(",", relay.hosts());
-            log.info("delivery {}: {} is to be relayed to {}, but there is no outbound SMTP transport yet; it stays queued",
-                    entry.id(), rcpt, to);
-            return deferred(entry, r, now, "451 4.4.0 relay to " + to + " not available (no outbound transport)");
         }
         if (route instanceof Route.Refuse refuse) {
             String reply = refuse.code() + " " + refuse.enhancedCode() + " " + refuse.text();

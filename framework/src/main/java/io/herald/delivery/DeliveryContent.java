@@ -20,7 +20,15 @@ final class DeliveryContent implements MessageContent {
     private final MessageContent body;
 
     DeliveryContent(String reversePathText, List<HeaderField> addedHeaders, MessageContent body) {
-        StringBuilder b = new StringBuilder("Return-Path: ").append(reversePathText).append("\r\n");
+        this(new StringBuilder("Return-Path: ").append(reversePathText).append("\r\n"), addedHeaders, body);
+    }
+
+    /** The message as relayed to the next hop: the added header fields and the bytes as received (no Return-Path). */
+    static DeliveryContent relayed(List<HeaderField> addedHeaders, MessageContent body) {
+        return new DeliveryContent(new StringBuilder(), addedHeaders, body);
+    }
+
+    private DeliveryContent(StringBuilder b, List<HeaderField> addedHeaders, MessageContent body) {
         for (HeaderField h : addedHeaders) b.append(h.render());
         // UTF-8: an SMTPUTF8 (RFC 6531) reverse-path or header value stays as sent
         this.prefix = b.toString().getBytes(StandardCharsets.UTF_8);

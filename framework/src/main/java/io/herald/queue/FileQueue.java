@@ -101,6 +101,8 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
     private final AtomicLong deferred = new AtomicLong();
 
     private volatile boolean running;
+    private FileChannel lockChannel;
+    private java.nio.channels.FileLock lock;
     private volatile Consumer<QueueEntry> consumer = e -> { };
     private Thread committer;
     private ExecutorService forcePool;
@@ -141,7 +143,14 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
         Files.createDirectories(tmpDir);
         Files.createDirectories(activeDir);
         Files.createDirectories(corruptDir);
-        List<QueueEntry> found = recover();
+        lock();
+        List<QueueEntry> found;
+        try {
+            found = recover();
+        } catch (IOException | RuntimeException e) {
+            unlock();
+            throw e;
+        }
         running = true;
         forcePool = Executors.newFixedThreadPool(settings.syncThreads(), named("herald-queue-force"));
         callbacks = Executors.newSingleThreadExecutor(named("herald-queue-callback"));
@@ -171,6 +180,69 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
             Files.deleteIfExists(file);
             throw e;
         }
+    }
+
+    /**
+     * Takes {@code queue/lock}: one server per queue folder, and the sign for {@code herald queue} that a server is
+     * running ({@link QueueAdmin}).
+     */
+    private void lock() throws IOException {
+        lockChannel = FileChannel.open(dir.resolve(QueueAdmin.LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            lock = lockChannel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            lockChannel.close();
+            lockChannel = null;
+            throw new IOException("the queue " + dir + " is in use by another running server");
+        }
+    }
+
+    private void unlock() {
+        try {
+            if (lock != null) lock.release();
+            if (lockChannel != null) lockChannel.close();
+        } catch (IOException e) {
+            log.warn("queue: releasing {} failed: {}", dir.resolve(QueueAdmin.LOCK), e.toString());
+        }
+        lock = null;
+        lockChannel = null;
+    }
+
+    /**
+     * Makes every deferred recipient of the entry due now ({@code herald queue retry}); persisted like any change.
+     *
+     * @return the number of recipients changed
+     */
+    public int makeDue(QueueEntry entry) throws IOException {
+        int n = 0;
+        Instant now = clock.instant();
+        for (RecipientState r : entry.recipients()) {
+            if (r.status() != RecipientState.Status.DEFERRED) continue;
+            RecipientState due = new RecipientState(r.index(), r.recipient(), r.status(), r.attempts(), Optional.of(now),
+                    r.lastReply(), r.updated());
+            StateLog.append(activeDir.resolve(entry.id() + ".state"), due);
+            entry.set(due);
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * Removes an entry whatever its recipients' states ({@code herald queue delete}); no bounce is sent. An attempt
+     * running on it finishes the recipient in progress and stops.
+     *
+     * @return false when there is no such entry
+     */
+    public boolean delete(String id) throws IOException {
+        QueueEntry e = entries.get(id);
+        if (e == null) return false;
+        remove(e);
+        forceDirectory(activeDir);
+        log.info("queue: entry {} deleted by the operator", id);
+        return true;
     }
 
     @Override
@@ -265,6 +337,7 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        unlock();
         log.info("queue {} closed: {}", dir, stats());
     }
 

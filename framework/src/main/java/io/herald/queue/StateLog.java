@@ -46,13 +46,21 @@ final class StateLog {
 
     /** Applies the file's lines to {@code states} (indexed by recipient); cuts a torn tail off the file. */
     static void load(Path file, RecipientState[] states) throws IOException {
+        load(file, states, true);
+    }
+
+    /**
+     * As {@link #load(Path, RecipientState[])}; with {@code repair = false} nothing is written (a reader beside the
+     * running server, which may be appending a line right now: an incomplete last line is only skipped).
+     */
+    static void load(Path file, RecipientState[] states, boolean repair) throws IOException {
         if (!Files.exists(file)) return;
         byte[] all = Files.readAllBytes(file);
         int lastNewline = -1;
         for (int i = all.length - 1; i >= 0; i--) {
             if (all[i] == '\n') { lastNewline = i; break; }
         }
-        if (lastNewline + 1 < all.length) {
+        if (repair && lastNewline + 1 < all.length) {
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
                 ch.truncate(lastNewline + 1);
                 ch.force(false);

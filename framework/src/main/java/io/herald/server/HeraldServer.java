@@ -9,7 +9,9 @@ import io.herald.host.ActiveMailboxStore;
 import io.herald.host.ExtensionRegistry;
 import io.herald.host.PlainHost;
 import io.herald.host.Plugin;
-import io.herald.delivery.BounceSink;
+import io.herald.delivery.DsnBounceSink;
+import io.herald.outbound.OutboundClient;
+import io.herald.outbound.OutboundSettings;
 import io.herald.delivery.DeliveryAgent;
 import io.herald.notify.EventDispatcher;
 import io.herald.queue.FileQueue;
@@ -77,6 +79,7 @@ public final class HeraldServer implements AutoCloseable {
     /** {@code benchmark.sink}: the listeners' queue that keeps nothing; null (the default) for the durable queue. */
     private io.herald.queue.DiscardQueue sink;
     private DeliveryAgent agent;
+    private OutboundClient outbound;
     private final boolean gated;
     /** Entries that became ready while the gate was closed; null once it is open. */
     private List<io.herald.queue.QueueEntry> held = new ArrayList<>();
@@ -161,7 +164,13 @@ public final class HeraldServer implements AutoCloseable {
         if (readOnly) return this;
         QueueSettings queueSettings = QueueSettings.from(configs.get(QueueSettings.PID));
         queue = new FileQueue(paths.queue(), queueSettings);
-        DeliveryAgent agent = new DeliveryAgent(queue, registry, queueSettings, BounceSink.NONE);
+        // Relaying: the outbound SMTP client (conf/outbound.cfg) resolves next hops with the same DNS service the
+        // plugins get; permanent failures come back to the sender as a DSN queued here.
+        OutboundSettings outboundSettings = OutboundSettings.from(configs.get(OutboundSettings.PID), identity.hostname());
+        OutboundClient outbound = new OutboundClient(outboundSettings, host.dns());
+        closeables.add(outbound);
+        DsnBounceSink dsn = new DsnBounceSink(queue, identity, Clock.systemUTC());
+        DeliveryAgent agent = new DeliveryAgent(queue, registry, queueSettings, dsn, outbound::deliver, outboundSettings.maxHops());
         closeables.add(agent);
         closeables.add(queue);
         var queueConf = configs.get(QueueSettings.PID);
@@ -180,6 +189,10 @@ public final class HeraldServer implements AutoCloseable {
             log.warn("queue: benchmark.sink = true: BENCHMARK ONLY, every accepted message is DISCARDED (nothing is queued or delivered)");
         }
         this.agent = agent;
+        this.outbound = outbound;
+        dsn.cleanUp();
+        // herald queue retry|delete beside the running server (QueueAdmin)
+        closeables.add(new io.herald.queue.QueueAdmin.Control(queue, agent::submit, Duration.ofMillis(300)));
         if (recovered > 0) log.info("queue: {} messages recovered from {}", recovered, paths.queue());
         // Spam filters run at the end of DATA of every listener, before the commit (DESIGN §4); the core's hook
         // is part of each session's snapshot like a plugin's.
@@ -393,6 +406,9 @@ public final class HeraldServer implements AutoCloseable {
     public boolean awaitIdle(Duration timeout) throws InterruptedException {
         return queue().awaitEmpty(timeout);
     }
+
+    /** The outbound SMTP client that relays to next hops; null in read-only mode. */
+    public OutboundClient outbound() { return outbound; }
 
     public HeraldPaths paths() { return paths; }
 

@@ -62,7 +62,8 @@ import java.util.function.Function;
  * exchange is running, input lines are SASL responses (up to 12288 octets, RFC 4954 §4), not commands.
  *
  * <p><b>Relay.</b> A recipient a router answers {@link Route.Relay} for is accepted only from an authenticated
- * client or one in {@link SmtpSettings#relayNetworks()}; others get {@code 550 5.7.1}. On submission a MAIL
+ * client or one in {@link SmtpSettings#relayNetworks()}; others get {@code 550 5.7.1}, and routers that are
+ * {@link Router#relayOnly() relay-only} (MX lookups) are not even asked for them. On submission a MAIL
  * before AUTH gets {@code 530 5.7.0} and, with {@code senderCheck}, a sender the user does not own {@code 553 5.7.1}.
  */
 final class SmtpSession {
@@ -467,7 +468,7 @@ final class SmtpSession {
         Envelope envelope = t.envelope();
         SessionInfo si = info();
         boolean mayRelay = user != null || settings.trusted(remote().getAddress());
-        CompletableFuture<SmtpReply> decision = route(envelope, recipient, 0).thenCompose(route -> {
+        CompletableFuture<SmtpReply> decision = route(envelope, recipient, 0, mayRelay).thenCompose(route -> {
             if (route instanceof Route.Refuse r)
                 return CompletableFuture.completedFuture(new SmtpReply(r.code(), r.enhancedCode(), r.text()));
             // only local recipients for unauthenticated clients: a Relay route needs AUTH or a trusted network
@@ -488,14 +489,16 @@ final class SmtpSession {
     }
 
     /** The first router answer that is not {@link Route.Pass}; a router that throws or times out fails the future. */
-    private CompletableFuture<Route> route(Envelope envelope, MailAddress recipient, int index) {
+    private CompletableFuture<Route> route(Envelope envelope, MailAddress recipient, int index, boolean mayRelay) {
         List<Router> routers = extensions.routers();
         if (index == routers.size()) return CompletableFuture.completedFuture(Route.pass());
         Router router = routers.get(index);
+        // a relay-only router has nothing to say to a client that may not relay (Router#relayOnly)
+        if (!mayRelay && router.relayOnly()) return route(envelope, recipient, index + 1, mayRelay);
         return server.runner().call("router " + router.getClass().getName(), () -> router.route(envelope, recipient))
                 .whenComplete((r, e) -> recordOutcome(router, e))
                 .thenCompose(r -> r == null || r instanceof Route.Pass
-                        ? route(envelope, recipient, index + 1)
+                        ? route(envelope, recipient, index + 1, mayRelay)
                         : CompletableFuture.completedFuture(r));
     }
 

@@ -121,7 +121,7 @@ class DeliveryAgentTest {
         QueueSettings settings = new QueueSettings(Duration.ofHours(1), Duration.ofHours(1), Duration.ofDays(5), 2, 4, 0);
         FileQueue q = new FileQueue(dir, settings);
         try (DeliveryAgent agent = new DeliveryAgent(q, registry(List.of(router), store), settings,
-                (entry, failure) -> bounced.add(failure))) {
+                (entry, failures) -> bounced.addAll(failures))) {
             agent.start();
             String id = commit(q, envelope("s@example.org", "local@herald.test", "remote@example.net",
                     "refused@herald.test", "nobody@elsewhere.example", "gone@herald.test"), bytes("x\r\n"), List.of());
@@ -147,7 +147,7 @@ class DeliveryAgentTest {
         ExtensionRegistry noStore = registry(List.of(allLocal()), null);
         List<RecipientState> bounced = new CopyOnWriteArrayList<>();
         FileQueue q = new FileQueue(dir, settings);
-        try (DeliveryAgent agent = new DeliveryAgent(q, noStore, settings, (e, f) -> bounced.add(f))) {
+        try (DeliveryAgent agent = new DeliveryAgent(q, noStore, settings, (e, f) -> bounced.addAll(f))) {
             agent.start();
             commit(q, envelope("s@example.org", "olaf@herald.test"), bytes("x\r\n"), List.of());
             assertThat(q.awaitEmpty(Duration.ofSeconds(30))).isTrue();

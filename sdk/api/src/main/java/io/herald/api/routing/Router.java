@@ -28,5 +28,15 @@ public interface Router {
 
     default int priority() { return 100; }
 
+    /**
+     * True for a router that only answers for mail leaving this server ({@link Route.Relay}, or a {@link Route.Refuse}
+     * about the next hop), such as relay-mx and relay-static. At RCPT time the core does not ask such a router for a
+     * client that may not relay (not authenticated, not in {@code relayNetworks}): that client gets
+     * {@code 550 5.7.1} without the router's DNS lookups. At delivery time every router is asked.
+     *
+     * @since 1.1
+     */
+    default boolean relayOnly() { return false; }
+
     Route route(Envelope envelope, MailAddress recipient);
 }
