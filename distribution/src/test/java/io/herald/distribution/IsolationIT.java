@@ -27,9 +27,11 @@ class IsolationIT extends DistHarness {
 
     /**
      * @param activeFirst when given, the plugin is deployed and seen active (listed under this name) before the load
-     *                    starts. Used for the hanging router: delivery calls routers again WITHOUT a time limit
-     *                    (DeliveryAgent, not yet guarded), so a message accepted just before the router registered
-     *                    would hang a delivery thread forever. Known gap, reported to the delivery owners.
+     *                    starts. Used for the hanging router, so that it is quarantined by RCPT-time calls (limited by
+     *                    {@code hookTimeout = 1s} here): delivery asks the routers again with its own time limit
+     *                    ({@code queue.cfg: delivery.routerTimeout}, default 10s; DeliveryAgentTest shows a hung
+     *                    delivery-time call deferring the recipient and counting for the circuit breaker), and a
+     *                    message accepted just before the router registered would wait that long per attempt.
      */
     void isolates(String file, byte[] jar, String expectedLinePattern, String activeFirst) throws Exception {
         Path smtpCfg = home.resolve("conf/smtp.cfg");

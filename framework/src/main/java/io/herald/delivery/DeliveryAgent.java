@@ -11,6 +11,7 @@ import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.mailbox.StoredMessage;
 import io.herald.api.routing.Route;
 import io.herald.api.routing.Router;
+import io.herald.host.ActiveMailboxStore;
 import io.herald.host.ExtensionRegistry;
 import io.herald.outbound.OutboundClient;
 import io.herald.queue.FileQueue;
@@ -32,7 +33,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -55,12 +59,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link Route.Relay} → the {@link RelayTransport} (the outbound SMTP client): due recipients with the same
  *       next hop go in one transaction; 2xx after the data → delivered, 4xx or a connection failure → deferred,
  *       5xx → failed; more {@code Received:} fields than {@code maxHops} → failed as a mail loop;</li>
- *   <li>a temporary {@link MailboxException}, no active store, a 4xx refusal or a router that throws → deferred
+ *   <li>a temporary {@link MailboxException}, no active store, a 4xx refusal, or a router that throws or does not
+ *       answer within {@code delivery.routerTimeout} ({@code 451 4.3.0}, the Router failure policy) → deferred
  *       with doubling back-off ({@code retry.initial} .. {@code retry.max}); still deferred {@code giveUpAfter}
  *       after arrival → failed.</li>
  * </ul>
  * One entry is worked on by one thread at a time; each outcome is persisted by the queue before the next, except
  * failures: those of one attempt are handed to the {@link BounceSink} together (one DSN), then persisted.
+ *
+ * <p>Router calls run on threads of their own ({@code herald-delivery-router}, at most two per delivery thread and 8
+ * more), each with the time limit, as at RCPT time: a router that hangs costs one attempt's time limit, never a
+ * delivery thread. Every call's outcome feeds the registry's circuit breaker ({@link ExtensionRegistry#recordOutcome});
+ * a call that could not start because every router thread is taken by hung calls is not counted against the router.
  */
 public final class DeliveryAgent implements AutoCloseable {
 
@@ -75,6 +85,8 @@ public final class DeliveryAgent implements AutoCloseable {
     private final Clock clock;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService timer;
+    /** Router calls, each waited for at most {@link QueueSettings#routerTimeout()}. */
+    private final ThreadPoolExecutor routerCalls;
     private volatile boolean closed;
 
     /**
@@ -105,6 +117,10 @@ public final class DeliveryAgent implements AutoCloseable {
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, named("herald-delivery-timer"));
         t.setRemoveOnCancelPolicy(true);
         this.timer = t;
+        // no queue: a call starts on an idle thread or a new one; when every thread is held by a hung call, the call
+        // is rejected and the recipient deferred (so hung routers cannot pile up threads without bound)
+        this.routerCalls = new ThreadPoolExecutor(0, 2 * settings.deliveryThreads() + 8, 60, TimeUnit.SECONDS,
+                new java.util.concurrent.SynchronousQueue<>(), named("herald-delivery-router"));
     }
 
     /** Starts the queue with this agent as its consumer: recovered entries are delivered first. */
@@ -135,6 +151,7 @@ public final class DeliveryAgent implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        routerCalls.shutdownNow(); // interrupts router calls that still hang
     }
 
     private void attempt(QueueEntry entry) {
@@ -154,9 +171,10 @@ public final class DeliveryAgent implements AutoCloseable {
             Route route;
             try {
                 route = route(ext.routers(), entry.envelope(), r.recipient());
-            } catch (RuntimeException e) {
-                // Router contract: a router that throws makes the recipient a temporary failure (fails closed)
-                log.warn("delivery {}: routing {} failed: {}", entry.id(), r.recipient(), e.toString());
+            } catch (RoutingFailed e) {
+                // Router contract: a router that throws or does not answer in time makes the recipient a temporary
+                // failure (fails closed)
+                log.warn("delivery {}: routing {} failed: {}", entry.id(), r.recipient(), e.getMessage());
                 persistFailed |= !record(entry, deferred(entry, r, now, "451 4.3.0 routing failed: " + e.getMessage()), failed);
                 continue;
             }
@@ -300,12 +318,50 @@ public final class DeliveryAgent implements AutoCloseable {
         return entry.id() + "/" + recipient.canonical();
     }
 
-    private static Route route(List<Router> routers, Envelope envelope, MailAddress rcpt) {
+    /** The first router answer that is not {@link Route.Pass}; each call on a router thread, within the time limit. */
+    private Route route(List<Router> routers, Envelope envelope, MailAddress rcpt) throws RoutingFailed {
         for (Router router : routers) {
-            Route route = router.route(envelope, rcpt);
+            Route route = call(router, envelope, rcpt);
             if (route != null && !(route instanceof Route.Pass)) return route;
         }
         return Route.pass();
+    }
+
+    private Route call(Router router, Envelope envelope, MailAddress rcpt) throws RoutingFailed {
+        String name = "router " + router.getClass().getName();
+        Future<Route> call;
+        try {
+            call = routerCalls.submit(() -> router.route(envelope, rcpt));
+        } catch (RejectedExecutionException e) {
+            // every router thread is held by a hung call (or the agent is closing): not this router's fault
+            throw new RoutingFailed(name + " not called: no router thread free", e);
+        }
+        try {
+            Route route = call.get(settings.routerTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            registry.recordOutcome(router, null);
+            return route;
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            TimeoutException timedOut = new TimeoutException(name + " did not answer within " + settings.routerTimeout());
+            registry.recordOutcome(router, timedOut);
+            throw new RoutingFailed(timedOut.getMessage(), timedOut);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            // no store yet is the core's state, not the router's fault (as at RCPT time)
+            if (!(cause instanceof ActiveMailboxStore.NoStoreException)) registry.recordOutcome(router, cause);
+            throw new RoutingFailed(name + " threw " + cause, cause);
+        } catch (InterruptedException e) {
+            call.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new RoutingFailed(name + " not answered: the delivery thread was interrupted", e);
+        }
+    }
+
+    /** A router threw, timed out or could not be called: the recipient is deferred. */
+    private static final class RoutingFailed extends Exception {
+        RoutingFailed(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     private RecipientState deferred(QueueEntry entry, RecipientState r, Instant now, String reply) {

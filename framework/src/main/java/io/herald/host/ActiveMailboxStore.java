@@ -9,6 +9,7 @@ import io.herald.api.mailbox.StoredMessage;
 import io.herald.api.mailbox.FlagOp;
 import io.herald.api.mailbox.FolderInfo;
 import io.herald.api.mailbox.Quota;
+import io.herald.api.mailbox.Reindexed;
 import io.herald.api.mailbox.SearchCriteria;
 import io.herald.api.mailbox.UidSet;
 
@@ -168,5 +169,16 @@ public final class ActiveMailboxStore implements MailboxStore {
     @Override
     public Optional<Quota> quota(String mailbox) throws MailboxException {
         return active().quota(mailbox);
+    }
+
+    @Override
+    public Reindexed reindex() throws MailboxException {
+        return active().reindex();
+    }
+
+    /** The active store's own description, for messages to the operator. */
+    @Override
+    public String toString() {
+        return registry.snapshot().mailboxStore().map(Object::toString).orElse("no mailbox store");
     }
 }

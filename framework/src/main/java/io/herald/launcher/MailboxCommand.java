@@ -21,10 +21,12 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code herald mailbox list|show}: reads the mailboxes of a server's {@code data/} read-only, so it works while
- * the server runs.
+ * the server runs. {@code herald mailbox reindex} rebuilds the store's search index from the stored messages; it
+ * needs the store for writing and refuses while a server holds it.
  */
-@Command(name = "mailbox", mixinStandardHelpOptions = true, description = "Look into local mailboxes (read-only).",
-        subcommands = {MailboxCommand.List.class, MailboxCommand.Show.class})
+@Command(name = "mailbox", mixinStandardHelpOptions = true,
+        description = "Look into local mailboxes (read-only); rebuild their search index (server stopped).",
+        subcommands = {MailboxCommand.List.class, MailboxCommand.Show.class, MailboxCommand.Reindex.class})
 final class MailboxCommand {
 
     @ParentCommand
@@ -94,6 +96,24 @@ final class MailboxCommand {
             OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024);
             int rc = mailbox.withStore(store -> {
                 MailboxTool.show(store, address, folder, n, out);
+                return ExitCodes.OK;
+            });
+            out.flush();
+            return rc;
+        }
+    }
+
+    @Command(name = "reindex", mixinStandardHelpOptions = true,
+            description = "Rebuild the mailbox search index from the stored messages. The server must be stopped.")
+    static final class Reindex implements Callable<Integer> {
+        @ParentCommand
+        MailboxCommand mailbox;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+            int rc = mailbox.withStore(store -> {
+                MailboxTool.reindex(store, out);
                 return ExitCodes.OK;
             });
             out.flush();

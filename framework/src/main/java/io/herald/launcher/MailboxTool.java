@@ -4,6 +4,7 @@ import io.herald.api.mail.MailAddress;
 import io.herald.api.mail.MessageContent;
 import io.herald.api.mailbox.MailboxException;
 import io.herald.api.mailbox.MailboxStore;
+import io.herald.api.mailbox.Reindexed;
 import io.herald.api.mailbox.StoredMessage;
 
 import java.io.IOException;
@@ -72,5 +73,24 @@ final class MailboxTool {
 
     private static String oneLine(String s) {
         return s == null ? "" : s.replaceAll("[\\r\\n\\t]+", " ");
+    }
+
+    /**
+     * Rebuilds the store's index and prints what it did; a store held by a running server, or one that cannot
+     * reindex, is a clear failure (exit 1).
+     */
+    static Reindexed reindex(MailboxStore store, PrintStream out) throws Main.CommandFailedException, MailboxException {
+        Reindexed done;
+        try {
+            done = store.reindex();
+        } catch (io.herald.api.mailbox.StoreInUseException e) {
+            throw new Main.CommandFailedException("cannot reindex while the server runs: " + e.getMessage()
+                    + "; stop the server first");
+        } catch (UnsupportedOperationException e) {
+            throw new Main.CommandFailedException("the active mailbox store (" + store + ") has no index to rebuild");
+        }
+        out.printf(java.util.Locale.ROOT, "reindexed %d messages in %d mailboxes in %.1f s%n", done.messages(),
+                done.mailboxes(), done.elapsed().toMillis() / 1000.0);
+        return done;
     }
 }

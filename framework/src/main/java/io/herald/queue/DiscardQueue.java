@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code smtp-sink}. A message "committed" here is lost: the {@code 250} it earns promises nothing. Switched on with
  * {@code benchmark.sink = true} in {@code conf/queue.cfg}; the server then logs a warning at start.
  *
- * <p>The bytes written are counted, not copied. {@link Spool#content()} is an empty message of the size received
+ * <p>The bytes written are counted, not copied. {@link Spool#content()} is an empty message (no octets at all)
  * (end-of-DATA hooks such as spam filters see no text), so run the sink with such hooks off.
  */
 public final class DiscardQueue implements MessageQueue {

@@ -70,7 +70,11 @@ import java.util.zip.CRC32C;
 public final class FileQueue implements MessageQueue, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(FileQueue.class);
-    private static final int BUFFER = 64 * 1024;
+    /**
+     * A spool's write buffer: most messages fit (then the file is written once, at the commit); a larger one is
+     * written in blocks of this size. Allocated per message, so not larger than that needs.
+     */
+    private static final int BUFFER = 16 * 1024;
 
     private final Path dir;
     private final Path tmpDir;

@@ -16,9 +16,20 @@ import java.time.Duration;
  * @param minFreeSpace    octets that must stay free on the queue's file system: with less (plus the SIZE a client
  *                        announces) MAIL is answered {@code 452 4.3.1} (RFC 1870 §6.1), so a filling disk refuses new
  *                        mail before a write fails half-way ({@code minFreeSpace}, default 33554432 = 32 MiB; 0 = no check)
+ * @param routerTimeout   the time limit of one router call at delivery time ({@code delivery.routerTimeout}, default
+ *                        10s, like the SMTP listeners' {@code hookTimeout}); a router that does not answer in time
+ *                        defers the recipient
  */
 public record QueueSettings(Duration retryInitial, Duration retryMax, Duration giveUpAfter, int deliveryThreads,
-                            int syncThreads, long minFreeSpace) {
+                            int syncThreads, long minFreeSpace, Duration routerTimeout) {
+
+    public static final Duration DEFAULT_ROUTER_TIMEOUT = Duration.ofSeconds(10);
+
+    /** With the default {@link #routerTimeout()}. */
+    public QueueSettings(Duration retryInitial, Duration retryMax, Duration giveUpAfter, int deliveryThreads, int syncThreads,
+                         long minFreeSpace) {
+        this(retryInitial, retryMax, giveUpAfter, deliveryThreads, syncThreads, minFreeSpace, DEFAULT_ROUTER_TIMEOUT);
+    }
 
     public static final String PID = "queue";
 
@@ -27,6 +38,7 @@ public record QueueSettings(Duration retryInitial, Duration retryMax, Duration g
         if (retryMax.compareTo(retryInitial) < 0) throw new IllegalArgumentException("retry.max must be >= retry.initial");
         if (deliveryThreads < 1 || syncThreads < 1) throw new IllegalArgumentException("thread counts must be >= 1");
         if (minFreeSpace < 0) throw new IllegalArgumentException("minFreeSpace must be >= 0");
+        if (routerTimeout.isNegative() || routerTimeout.isZero()) throw new IllegalArgumentException("delivery.routerTimeout must be positive");
     }
 
     public static QueueSettings defaults() {
@@ -40,10 +52,14 @@ public record QueueSettings(Duration retryInitial, Duration retryMax, Duration g
         if (initial.isZero()) throw c.invalid("retry.initial", c.get("retry.initial").orElse(""), "a positive duration");
         Duration max = c.getDuration("retry.max", d.retryMax());
         if (max.compareTo(initial) < 0) throw c.invalid("retry.max", c.get("retry.max").orElse(""), "a duration not shorter than retry.initial");
+        Duration routerTimeout = c.getDuration("delivery.routerTimeout", d.routerTimeout());
+        if (routerTimeout.isZero() || routerTimeout.isNegative()) {
+            throw c.invalid("delivery.routerTimeout", c.get("delivery.routerTimeout").orElse(""), "a positive duration");
+        }
         return new QueueSettings(initial, max, c.getDuration("giveUpAfter", d.giveUpAfter()),
                 c.getInt("delivery.threads", d.deliveryThreads(), 1, 256),
                 c.getInt("sync.threads", d.syncThreads(), 1, 256),
-                c.getLong("minFreeSpace", d.minFreeSpace(), 0, Long.MAX_VALUE));
+                c.getLong("minFreeSpace", d.minFreeSpace(), 0, Long.MAX_VALUE), routerTimeout);
     }
 
     /** The delay before retry number {@code attempts} (1 = after the first failure): doubling, capped. */

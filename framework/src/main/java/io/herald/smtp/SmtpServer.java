@@ -58,6 +58,8 @@ public final class SmtpServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
     private static final AttributeKey SESSION = new AttributeKey(SmtpServer.class, "session");
+    /** Connections the kernel may hold for accept(); capped by net.core.somaxconn. */
+    static final int BACKLOG = 1024;
     /** The per-address key a connection was counted under (absent: it was never counted). */
     private static final AttributeKey COUNTED = new AttributeKey(SmtpServer.class, "counted");
 
@@ -112,6 +114,8 @@ public final class SmtpServer implements AutoCloseable {
         if (acceptor != null) throw new IllegalStateException("already started");
         NioSocketAcceptor a = new NioSocketAcceptor();
         a.setReuseAddress(true);
+        // MINA's default backlog is 50: a burst of connections beyond it has SYNs dropped and retried a second later
+        a.setBacklog(BACKLOG);
         a.getSessionConfig().setTcpNoDelay(true);
         a.setHandler(new Handler());
         a.setCloseOnDeactivation(true);

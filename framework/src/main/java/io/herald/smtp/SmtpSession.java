@@ -676,7 +676,6 @@ final class SmtpSession {
         Transaction t = tx;
         tx = null;
         SpoolSink sink = t.sink;
-        sink.flush();
         SmtpReply refusal = null;
         if (sink.overLimit()) refusal = SmtpReply.MESSAGE_TOO_BIG;
         else if (sink.failure() != null) refusal = SmtpReply.STORAGE_FAILED;

@@ -159,4 +159,58 @@ class DeliveryAgentTest {
             q.close();
         }
     }
+
+    @Test
+    void aHangingOrThrowingRouterDefersWithinTheTimeLimitAndIsQuarantined() throws Exception {
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger hungCalls = new java.util.concurrent.atomic.AtomicInteger();
+        Router hanging = new Router() {
+            @Override public int priority() { return 1; } // asked before the local router
+            @Override public Route route(io.herald.api.mail.Envelope e, io.herald.api.mail.MailAddress r) {
+                if (r.localPart().equals("throws")) throw new IllegalStateException("router bug");
+                hungCalls.incrementAndGet();
+                try {
+                    never.await();
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+                return Route.local("wrong@herald.test");
+            }
+        };
+        MemoryStore store = new MemoryStore();
+        ExtensionRegistry registry = registry(List.of(allLocal()), store);
+        io.herald.host.Plugin hangingPlugin = new io.herald.host.Plugin("hanging", "1", List.of(), List.of(hanging), List.of(), List.of());
+        registry.add(hangingPlugin);
+        registry.failureLimit(0); // first look at the replies; the breaker below
+        // one delivery thread: before the time limit, the first hung call took it for good and nothing was delivered
+        QueueSettings settings = new QueueSettings(Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofDays(5), 1, 4, 0,
+                Duration.ofMillis(300));
+        FileQueue q = new FileQueue(dir, settings);
+        try (DeliveryAgent agent = new DeliveryAgent(q, registry, settings, BounceSink.NONE)) {
+            agent.start();
+            String first = commit(q, envelope("s@example.org", "throws@herald.test"), bytes("x\r\n"), List.of());
+            await().atMost(30, TimeUnit.SECONDS).until(() -> q.entry(first).orElseThrow().recipients().get(0).attempts() >= 1);
+            RecipientState thrown = q.entry(first).orElseThrow().recipients().get(0);
+            assertThat(thrown.status()).isEqualTo(Status.DEFERRED);
+            assertThat(thrown.lastReply()).startsWith("451 4.3.0 routing failed:").contains("router bug");
+
+            String second = commit(q, envelope("s@example.org", "olaf@herald.test"), bytes("y\r\n"), List.of());
+            await().atMost(30, TimeUnit.SECONDS).until(() -> q.entry(second).orElseThrow().recipients().get(0).attempts() >= 1);
+            RecipientState hung = q.entry(second).orElseThrow().recipients().get(0);
+            assertThat(hung.status()).isEqualTo(Status.DEFERRED);
+            assertThat(hung.lastReply()).startsWith("451 4.3.0 routing failed:").contains("did not answer within PT0.3S");
+
+            // the circuit breaker counts the failed calls (throws and timeouts, both entries are being retried): at 3
+            // the plugin is withdrawn, and both messages are delivered by the router that remains
+            registry.failureLimit(3);
+            registry.add(hangingPlugin); // starts its count at 0
+            await().atMost(30, TimeUnit.SECONDS).until(() -> registry.plugins().stream().noneMatch(p -> p.name().equals("hanging")));
+            assertThat(q.awaitEmpty(Duration.ofSeconds(30))).isTrue();
+            assertThat(store.stored).extracting(d -> d.mailbox()).containsExactlyInAnyOrder("throws@herald.test", "olaf@herald.test");
+            assertThat(hungCalls.get()).isGreaterThanOrEqualTo(2);
+        } finally {
+            never.countDown();
+            q.close();
+        }
+    }
 }

@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /** A small store for the launcher's tests. */
-final class InMemoryStore implements MailboxStore {
+class InMemoryStore implements MailboxStore {
 
     private final Map<String, Map<String, List<Object[]>>> boxes = new TreeMap<>();
 

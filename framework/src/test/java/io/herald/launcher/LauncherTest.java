@@ -3,6 +3,7 @@ package io.herald.launcher;
 import io.herald.api.mail.MessageContent;
 import io.herald.api.mailbox.Delivery;
 import io.herald.api.mailbox.Folders;
+import io.herald.api.mailbox.MailboxException;
 import io.herald.config.ConfigStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -129,6 +130,38 @@ class LauncherTest {
                 .isInstanceOf(Main.CommandFailedException.class).hasMessageContaining("has no folder Nope");
         assertThatThrownBy(() -> MailboxTool.list(store, "olaf", Folders.INBOX, System.out))
                 .isInstanceOf(Main.CommandFailedException.class).hasMessageContaining("not a mail address");
+    }
+
+    @Test
+    void reindexPrintsWhatItDidAndRefusesWhileTheServerRuns() throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        InMemoryStore indexing = new InMemoryStore() {
+            @Override public io.herald.api.mailbox.Reindexed reindex() {
+                return new io.herald.api.mailbox.Reindexed(3, 1234, java.time.Duration.ofMillis(2560));
+            }
+        };
+        MailboxTool.reindex(indexing, new PrintStream(printed, true, StandardCharsets.UTF_8));
+        assertThat(printed.toString(StandardCharsets.UTF_8)).isEqualTo("reindexed 1234 messages in 3 mailboxes in 2.6 s"
+                + System.lineSeparator());
+
+        InMemoryStore held = new InMemoryStore() {
+            @Override public io.herald.api.mailbox.Reindexed reindex() throws MailboxException {
+                throw new io.herald.api.mailbox.StoreInUseException("the store in /x is held for writing", null);
+            }
+        };
+        assertThatThrownBy(() -> MailboxTool.reindex(held, System.out)).isInstanceOf(Main.CommandFailedException.class)
+                .hasMessage("cannot reindex while the server runs: the store in /x is held for writing; stop the server first");
+        InMemoryStore broken = new InMemoryStore() {
+            @Override public io.herald.api.mailbox.Reindexed reindex() throws MailboxException {
+                throw new MailboxException(MailboxException.Reason.STORAGE, "disk full", true);
+            }
+        };
+        assertThatThrownBy(() -> MailboxTool.reindex(broken, System.out)).isInstanceOf(MailboxException.class).hasMessage("disk full");
+        // a store without an index (API 1.1): a clear failure
+        assertThatThrownBy(() -> MailboxTool.reindex(new InMemoryStore(), System.out))
+                .isInstanceOf(Main.CommandFailedException.class).hasMessageContaining("has no index to rebuild");
+        // no store plugin: exit 1
+        assertThat(Main.execute("--home", tmp.toString(), "mailbox", "reindex")).isEqualTo(ExitCodes.FAILURE);
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.herald.api.mailbox.MailboxException;
 import io.herald.api.mailbox.MailboxException.Reason;
 import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.mailbox.Quota;
+import io.herald.api.mailbox.Reindexed;
 import io.herald.api.mailbox.SearchCriteria;
 import io.herald.api.mailbox.StoredMessage;
 import io.herald.api.mailbox.UidSet;
@@ -103,6 +104,9 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
     private static final String COMMIT_KEY_PREFIX = "log:";
 
     private final Path dataDir;
+    private final Configuration config;
+    /** What the open rebuilt (a missing, damaged or older index), or null. */
+    private volatile Counts rebuiltOnOpen;
     private final Path logsDir;
     private final boolean readOnly;
     private final MailboxEventPublisher events;
@@ -141,6 +145,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
      */
     public LuceneMailboxStore(Path dataDir, Configuration config, MailboxEventPublisher events, Clock clock, boolean readOnly) {
         this.dataDir = dataDir;
+        this.config = config;
         this.logsDir = dataDir.resolve("logs");
         this.readOnly = readOnly;
         this.events = events;
@@ -1092,13 +1097,13 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
      */
     private void catchUpIndex() throws IOException {
         if (index.fresh()) {
-            reindexAll();
+            rebuiltOnOpen = reindexAll();
             return;
         }
         Map<String, String> data = index.committedData();
         if (!MessageIndex.FORMAT.equals(data.get(MessageIndex.FORMAT_KEY))) {
             log.info("mailbox index has an older layout; rebuilding it");
-            reindexAll();
+            rebuiltOnOpen = reindexAll();
             return;
         }
         int changed = 0;
@@ -1106,7 +1111,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
             long from = Long.parseLong(data.getOrDefault(COMMIT_KEY_PREFIX + mb.name, "0"));
             if (from > mb.log.end()) {
                 log.warn("mailbox index is ahead of the log of {}; rebuilding the index", mb.name);
-                reindexAll();
+                rebuiltOnOpen = reindexAll();
                 return;
             }
             if (from < mb.log.end()) changed += reconcile(mb);
@@ -1138,21 +1143,66 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         return n;
     }
 
-    /** Throws the index away and rebuilds it from the logs and message files. Deliveries may continue meanwhile. */
-    public void reindex() throws MailboxException {
-        requireWritable();
+    /**
+     * Throws the index away and rebuilds it from the logs and message files. On a writing store deliveries may
+     * continue meanwhile. A read-only store opens the data folder for writing for the rebuild (taking Lucene's write
+     * lock) and fails with {@link io.herald.api.mailbox.StoreInUseException} when a running server holds it: the lock is never stolen.
+     */
+    @Override
+    public Reindexed reindex() throws MailboxException {
+        if (closed.get()) throw new MailboxException(Reason.READ_ONLY, "the mailbox store is closed", true);
+        long start = System.nanoTime();
+        Counts counts;
+        if (readOnly) {
+            counts = reindexAsWriter();
+            refresh();
+        } else {
+            try {
+                counts = reindexAll();
+            } catch (IOException e) {
+                throw new MailboxException(Reason.STORAGE, "reindexing failed: " + e.getMessage(), true, e);
+            }
+        }
+        return new Reindexed(counts.mailboxes(), counts.messages(), Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** Read-only store: a writing store on the same folder for the rebuild; refused when another writer has it. */
+    private Counts reindexAsWriter() throws MailboxException {
+        LuceneMailboxStore writer;
         try {
-            reindexAll();
+            writer = new LuceneMailboxStore(dataDir, config, events, clock, false);
+        } catch (UncheckedIOException e) {
+            if (lockHeld(e)) {
+                throw new io.herald.api.mailbox.StoreInUseException("the mailbox store in " + dataDir
+                        + " is held for writing by another process (its index write lock is taken; a running server?)", e);
+            }
+            throw new MailboxException(Reason.STORAGE, e.getMessage(), true, e);
+        }
+        try (writer) {
+            // a missing or damaged index was already rebuilt by the open: once is enough
+            Counts counts = writer.rebuiltOnOpen;
+            return counts != null ? counts : writer.reindexAll();
         } catch (IOException e) {
             throw new MailboxException(Reason.STORAGE, "reindexing failed: " + e.getMessage(), true, e);
         }
     }
 
-    private void reindexAll() throws IOException {
+    private static boolean lockHeld(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.lucene.store.LockObtainFailedException) return true;
+        }
+        return false;
+    }
+
+    private record Counts(int mailboxes, long messages) { }
+
+    private Counts reindexAll() throws IOException {
+        long n = 0;
+        int boxes;
         indexLock.writeLock().lock();
         try {
             index.deleteAll();
-            int n = 0;
+            boxes = mailboxes.size();
             for (Mailbox mb : mailboxes.values()) {
                 for (Folder f : mb.folders.values()) {
                     for (Entry e : f.messages.values()) {
@@ -1162,11 +1212,12 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                     }
                 }
             }
-            log.info("mailbox index rebuilt: {} messages in {} mailboxes", n, mailboxes.size());
+            log.info("mailbox index rebuilt: {} messages in {} mailboxes", n, boxes);
         } finally {
             indexLock.writeLock().unlock();
         }
         commit();
+        return new Counts(boxes, n);
     }
 
     /** Index documents of a mailbox (what the near-real-time reader sees); for checks and tests. */

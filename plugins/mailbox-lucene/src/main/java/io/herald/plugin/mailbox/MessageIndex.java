@@ -92,6 +92,13 @@ final class MessageIndex implements AutoCloseable {
             throw e; // another writer holds this data folder: never steal it
         } catch (IOException | RuntimeException e) {
             log.warn("mailbox index in {} cannot be opened ({}); it will be rebuilt from the logs", dir, e.toString());
+            // OpenMode.CREATE still reads the last commit (for its generation): a damaged segments_N fails it too.
+            // Holding the write lock, so that no other writer's files are touched, the damaged files go first.
+            try (org.apache.lucene.store.Lock lock = directory.obtainLock(IndexWriter.WRITE_LOCK_NAME)) {
+                for (String name : directory.listAll()) {
+                    if (!name.equals(IndexWriter.WRITE_LOCK_NAME)) directory.deleteFile(name);
+                }
+            }
             writer = new IndexWriter(directory, config(IndexWriterConfig.OpenMode.CREATE));
             fresh = true;
         }

@@ -285,6 +285,53 @@ class LuceneMailboxStoreTest {
     }
 
     @Test
+    void reindexBesideAWriterIsRefusedAndAfterItRebuildsADamagedIndex() throws Exception {
+        List<Path> corpus = TestSupport.messages("real/hunnysoft-mua-samples");
+        Map<String, StoredMessage> byWord = new LinkedHashMap<>();
+        try (LuceneMailboxStore writer = open()) {
+            writer.create(OLAF);
+            writer.create(ELSA);
+            for (int i = 0; i < 40; i++) {
+                String word = "walrus" + i + "q";
+                byWord.put(word, writer.deliver(inbox(i % 2 == 0 ? OLAF : ELSA, message("note " + i, "a " + word + " b"), "k" + i)));
+            }
+            for (Path f : corpus) writer.deliver(inbox(OLAF, Files.readAllBytes(f), f.toString()));
+            // a running server holds the index's write lock: the read-only tool is refused and changes nothing
+            try (LuceneMailboxStore reader = openReadOnly()) {
+                assertThatThrownBy(reader::reindex).isInstanceOfSatisfying(io.herald.api.mailbox.StoreInUseException.class,
+                        e -> assertThat(e.isTemporary()).isTrue())
+                        .hasMessageContaining("held for writing").hasMessageContaining(dir.toString());
+            }
+            assertThat(writer.deliver(inbox(OLAF, message("after", "still writing"), "k-after")).uid()).isPositive();
+        }
+        // damage every file of the index (write.lock is Lucene's empty lock file, not index data)
+        try (Stream<Path> files = Files.list(dir.resolve("index"))) {
+            List<Path> damaged = files.filter(f -> !f.getFileName().toString().equals("write.lock")).toList();
+            assertThat(damaged).isNotEmpty();
+            for (Path f : damaged) Files.write(f, new byte[] {1, 2, 3});
+        }
+        int total = 40 + corpus.size() + 1;
+        try (LuceneMailboxStore reader = openReadOnly()) {
+            io.herald.api.mailbox.Reindexed done = reader.reindex();
+            assertThat(done.mailboxes()).isEqualTo(2);
+            assertThat(done.messages()).isEqualTo(total);
+            assertThat(done.elapsed()).isPositive();
+            for (Map.Entry<String, StoredMessage> e : byWord.entrySet()) {
+                StoredMessage m = e.getValue();
+                assertThat(uids(reader.search(m.mailbox(), Folders.INBOX, e.getKey()))).as(e.getKey()).containsExactly(m.uid());
+            }
+            assertThat(reader.search(OLAF, Folders.INBOX, "Raubtiere")).isNotEmpty();
+            assertThat(reader.search(OLAF, Folders.INBOX, "still")).hasSize(1);
+        }
+        try (LuceneMailboxStore writer = open()) {
+            assertThat(writer.indexedCount(OLAF) + writer.indexedCount(ELSA)).isEqualTo(total);
+            // on a writing store, reindex runs in place
+            assertThat(writer.reindex().messages()).isEqualTo(total);
+            assertThat(uids(writer.search(ELSA, Folders.INBOX, "walrus1q"))).containsExactly(byWord.get("walrus1q").uid());
+        }
+    }
+
+    @Test
     void readOnlyStoreOnAMissingFolderWritesNothing() throws Exception {
         Path missing = dir.resolve("nothing-here");
         try (LuceneMailboxStore reader = new LuceneMailboxStore(missing, CONFIG, events, Clock.systemUTC(), true)) {

@@ -27,6 +27,8 @@ import java.util.SortedMap;
  * RFC 4315 UIDPLUS) needs. Every change is durable when the method returns. Folder names use
  * {@link Folders#SEPARATOR}; {@code INBOX} is case-insensitive. The added methods have defaults that throw
  * {@link UnsupportedOperationException}, for stores written against 1.0.
+ *
+ * <p>API 1.2 adds {@link #reindex()}.
  */
 @org.osgi.annotation.versioning.ConsumerType
 public interface MailboxStore {
@@ -148,5 +150,24 @@ public interface MailboxStore {
     /** GETQUOTAROOT / GETQUOTA: usage and limits, or empty when the store keeps no quota. */
     default Optional<Quota> quota(String mailbox) throws MailboxException {
         return Optional.empty();
+    }
+
+    // ------------------------------------------------------------------ API 1.2: maintenance
+
+    /**
+     * Throws the search index away and rebuilds it from the stored messages ({@code bin/herald mailbox reindex}).
+     * Returns when the new index is durable.
+     *
+     * <p>A store opened read-only (beside a running server) still takes the store for writing for the duration of
+     * the rebuild: this is the one change it makes, because the operator asked for it. When another process holds
+     * the store for writing (a running server), it fails with {@link StoreInUseException} and changes nothing; it never takes the store away from its writer. Other calls may continue meanwhile on a writing store.
+     *
+     * @throws StoreInUseException as above
+     * @throws MailboxException {@link MailboxException.Reason#STORAGE} when reading the messages or writing the index
+     *         fails
+     * @throws UnsupportedOperationException for a store without a rebuildable index
+     */
+    default Reindexed reindex() throws MailboxException {
+        throw new UnsupportedOperationException("reindex");
     }
 }

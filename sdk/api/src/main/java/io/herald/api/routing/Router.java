@@ -14,10 +14,11 @@ import io.herald.api.mail.MailAddress;
  * router has priority 10, so a router that must see local recipients first uses a lower one.
  *
  * <p><b>Threading.</b> Called concurrently for different sessions and deliveries: thread-safe. At RCPT time on the
- * SMTP listener's hook executor; at delivery time on the delivery threads.
+ * SMTP listener's hook executor; at delivery time on the delivery agent's router threads.
  *
- * <p><b>Time limit.</b> At RCPT time the listener's {@code hookTimeout} ({@code conf/smtp.cfg}, default 10s). At
- * delivery time there is no time limit yet: a router that hangs there holds one delivery thread.
+ * <p><b>Time limit.</b> At RCPT time the listener's {@code hookTimeout} ({@code conf/smtp.cfg}, default 10s); at
+ * delivery time {@code delivery.routerTimeout} ({@code conf/queue.cfg}, default 10s). A call that runs out of time is
+ * interrupted; at both times failed calls count for the circuit breaker ({@code pluginFailureLimit}).
  *
  * <p><b>Failure policy: fail closed.</b> A router that throws or times out makes the recipient a temporary failure
  * ({@code 451 4.3.0} at RCPT; a deferred delivery, retried with back-off): mail is never misrouted or refused for
