@@ -179,4 +179,19 @@ class LauncherTest {
         assertThat(Main.execute("--help")).isEqualTo(ExitCodes.OK);
         assertThat(tmp.resolve("data")).doesNotExist(); // the tools write nothing
     }
+
+    @Test
+    void aRefusedPortValueIsAConfigurationErrorAlsoWithAPortOffset() throws Exception {
+        // --port-offset reads the ports before the server starts: a wrong one is still exit code 3 with file and key
+        Path home = tmp.resolve("bad-port");
+        Files.createDirectories(home.resolve("conf"));
+        Files.writeString(home.resolve("conf/smtp.cfg"), "port = abc\n");
+        java.io.StringWriter err = new java.io.StringWriter();
+        assertThat(Main.execute(new java.io.PrintWriter(err, true), "--home", home.toString(), "run", "--port-offset", "10"))
+                .isEqualTo(ExitCodes.CONFIG);
+        assertThat(err.toString()).startsWith("herald: invalid configuration: smtp.cfg: port = 'abc' is not allowed");
+        Files.writeString(home.resolve("conf/smtp.cfg"), "");
+        Files.writeString(home.resolve("conf/imap.cfg"), "tls.port = 99999\n");
+        assertThat(Main.execute("--home", home.toString(), "run", "--port-offset", "10")).isEqualTo(ExitCodes.CONFIG);
+    }
 }
