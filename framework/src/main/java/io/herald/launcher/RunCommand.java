@@ -80,7 +80,7 @@ final class RunCommand implements Callable<Integer> {
             // e.g. a port in use: the log has the stack trace, the terminal gets one line (exit code 1)
             log.error("Herald could not start: {}", e.toString(), e);
             if (plugins != null) plugins.close();
-            throw new Main.CommandFailedException(e.getMessage());
+            throw new Main.CommandFailedException(describe(e));
         } catch (RuntimeException e) {
             log.error("Herald could not start: {}", e.toString(), e);
             if (plugins != null) plugins.close();
@@ -138,6 +138,19 @@ final class RunCommand implements Callable<Integer> {
                 server.paths().data(), server.paths().logs());
         stopped.await();
         return ExitCodes.OK;
+    }
+
+    /**
+     * A start-up failure for people: a port in use, or a file the server may not write (a read-only {@code data/}:
+     * the JDK's {@code AccessDeniedException} says only the path).
+     */
+    static String describe(java.io.IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException a) {
+            return "permission denied: " + a.getFile() + (a.getReason() == null ? "" : " (" + a.getReason() + ")")
+                    + "; the user running the server must be able to write the home's data/ and logs/";
+        }
+        if (e instanceof java.nio.file.FileSystemException f) return f.getClass().getSimpleName() + ": " + f.getMessage();
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
     /**

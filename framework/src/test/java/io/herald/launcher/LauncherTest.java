@@ -181,6 +181,18 @@ class LauncherTest {
     }
 
     @Test
+    void aStartUpFailureIsDescribedForPeople() {
+        // a read-only data/ (tests run as root, who may write anything; bin/herald run as nobody shows the real refusal)
+        assertThat(RunCommand.describe(new java.nio.file.AccessDeniedException("/srv/herald/data/queue/lock")))
+                .isEqualTo("permission denied: /srv/herald/data/queue/lock; the user running the server must be able to "
+                        + "write the home's data/ and logs/");
+        assertThat(RunCommand.describe(new java.nio.file.NoSuchFileException("/srv/herald/data")))
+                .isEqualTo("NoSuchFileException: /srv/herald/data");
+        assertThat(RunCommand.describe(new java.io.IOException("cannot listen on 127.0.0.1:2525 (smtp): Address already in use")))
+                .isEqualTo("cannot listen on 127.0.0.1:2525 (smtp): Address already in use");
+    }
+
+    @Test
     void aRefusedPortValueIsAConfigurationErrorAlsoWithAPortOffset() throws Exception {
         // --port-offset reads the ports before the server starts: a wrong one is still exit code 3 with file and key
         Path home = tmp.resolve("bad-port");
