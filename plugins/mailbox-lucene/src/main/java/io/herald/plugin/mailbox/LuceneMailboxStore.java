@@ -915,64 +915,150 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
 
     // ---------------------------------------------------------------- search
 
+    /**
+     * Evaluates the criteria on the live folder (no copy of it): an AND sends all its index criteria to Lucene as one
+     * query, tests its in-memory criteria (flags, dates, sizes, UIDs) only on the messages the index found, and
+     * narrows every other part to what is left, so that a selective search costs what its hits cost. A UID the index
+     * returns is kept only while the folder still has it (a message expunged meanwhile is never returned); NOT is
+     * the complement within the folder's messages (a message appended but not yet indexed is in NOT BODY x).
+     */
     @Override
     public List<Long> search(String mailbox, String folder, SearchCriteria criteria) throws MailboxException {
         refresh();
         Mailbox mb = mailbox(mailbox);
         Folder f = folder(mb, folder);
-        TreeMap<Long, StoredMessage> snapshot = new TreeMap<>();
-        for (Entry e : f.messages.values()) snapshot.put(e.message().uid(), e.message());
         try {
-            Set<Long> hits = eval(criteria, mb, f, snapshot);
-            return new ArrayList<>(new TreeSet<>(hits));
+            return SortedUids.asList(eval(criteria, mb, f, null));
         } catch (IOException e) {
             throw new MailboxException(Reason.STORAGE, "search failed: " + e.getMessage(), true, e);
         }
     }
 
-    private Set<Long> eval(SearchCriteria c, Mailbox mb, Folder f, TreeMap<Long, StoredMessage> all) throws IOException {
-        if (c instanceof SearchCriteria.All) return all.keySet();
+    /** Most criteria one Lucene query is made of (Lucene refuses more than 1024 clauses in all). */
+    private static final int MAX_INDEX_PARTS = 64;
+
+    /**
+     * The UIDs of the folder matching {@code c}, ascending, among {@code domain} (ascending UIDs the folder had when
+     * they were computed) or among all of the folder's messages when it is null.
+     */
+    private long[] eval(SearchCriteria c, Mailbox mb, Folder f, long[] domain) throws IOException {
+        if (c instanceof SearchCriteria.All) return domain != null ? domain : SortedUids.keys(f.messages);
+        if (indexOnly(c)) {
+            long[] hits = present(index.uids(mb.name, f.fid, indexQuery(c)), f);
+            return domain == null ? hits : SortedUids.intersect(hits, domain);
+        }
+        if (memoryOnly(c)) return filter(c, f, domain);
         if (c instanceof SearchCriteria.And and) {
-            Set<Long> out = null;
-            // in-memory keys first: they are cheap and narrow the set
-            List<SearchCriteria> parts = new ArrayList<>(and.all());
-            parts.sort(Comparator.comparing(LuceneMailboxStore::needsIndex));
-            for (SearchCriteria p : parts) {
-                Set<Long> r = eval(p, mb, f, all);
-                if (out == null) out = new HashSet<>(r); else out.retainAll(r);
-                if (out.isEmpty()) break;
+            List<SearchCriteria> idx = new ArrayList<>(), mem = new ArrayList<>(), mixed = new ArrayList<>();
+            for (SearchCriteria p : and.all()) {
+                if (p instanceof SearchCriteria.All) continue;
+                if (indexOnly(p)) idx.add(p);
+                else if (memoryOnly(p)) mem.add(p);
+                else mixed.add(p);
             }
-            return out == null ? all.keySet() : out;
+            long[] out = domain;
+            for (int i = 0; i < idx.size() && (out == null || out.length > 0); i += MAX_INDEX_PARTS) {
+                List<SearchCriteria> chunk = idx.subList(i, Math.min(idx.size(), i + MAX_INDEX_PARTS));
+                out = eval(chunk.size() == 1 ? chunk.get(0) : new SearchCriteria.And(chunk), mb, f, out);
+            }
+            if (!mem.isEmpty() && (out == null || out.length > 0)) {
+                out = filter(mem.size() == 1 ? mem.get(0) : new SearchCriteria.And(mem), f, out);
+            }
+            for (SearchCriteria p : mixed) {
+                if (out != null && out.length == 0) break;
+                out = eval(p, mb, f, out);
+            }
+            return out != null ? out : SortedUids.keys(f.messages);
         }
         if (c instanceof SearchCriteria.Or or) {
-            Set<Long> out = new HashSet<>();
-            for (SearchCriteria p : or.any()) out.addAll(eval(p, mb, f, all));
+            long[] out = SortedUids.EMPTY;
+            for (SearchCriteria p : or.any()) out = SortedUids.union(out, eval(p, mb, f, domain));
             return out;
         }
         if (c instanceof SearchCriteria.Not not) {
-            Set<Long> out = new HashSet<>(all.keySet());
-            out.removeAll(eval(not.criterion(), mb, f, all));
-            return out;
+            long[] base = domain != null ? domain : SortedUids.keys(f.messages);
+            return SortedUids.minus(base, eval(not.criterion(), mb, f, base));
         }
-        if (needsIndex(c)) {
-            org.apache.lucene.search.Query q;
-            if (c instanceof SearchCriteria.Header h) q = index.headerQuery(h.name(), h.value());
-            else if (c instanceof SearchCriteria.Body b) q = index.bodyQuery(b.text());
-            else if (c instanceof SearchCriteria.Text t) q = index.textQuery(t.text());
-            else if (c instanceof SearchCriteria.SentDate d) q = index.sentDateQuery(d.op(), d.date());
-            else throw new IllegalStateException(c.toString());
-            Set<Long> r = index.uids(mb.name, f.fid, q);
-            r.retainAll(all.keySet()); // a document of a message expunged meanwhile
-            return r;
+        throw new IllegalArgumentException("unknown search criterion " + c);
+    }
+
+    /** The UIDs the folder still has (index documents of messages expunged meanwhile dropped), in place. */
+    private static long[] present(long[] uids, Folder f) {
+        int n = 0;
+        for (long uid : uids) if (f.messages.containsKey(uid)) uids[n++] = uid;
+        return n == uids.length ? uids : java.util.Arrays.copyOf(uids, n);
+    }
+
+    /** The messages among {@code domain} (or the whole folder) that an in-memory criterion accepts. */
+    private static long[] filter(SearchCriteria c, Folder f, long[] domain) {
+        SortedUids.Builder out = new SortedUids.Builder();
+        if (domain != null) {
+            for (long uid : domain) {
+                Entry e = f.messages.get(uid);
+                if (e != null && test(c, e.message())) out.add(uid);
+            }
+        } else if (c instanceof SearchCriteria.Uid u) { // only the messages in the ranges are looked at
+            for (io.herald.api.mailbox.UidSet.Range r : u.uids().ranges()) {
+                for (Long uid : f.messages.subMap(r.first(), true, r.last(), true).keySet()) out.add(uid);
+            }
+        } else if (!(c instanceof SearchCriteria.Recent rc && rc.recent())) {
+            for (Entry e : f.messages.values()) if (test(c, e.message())) out.add(e.message().uid());
         }
-        Set<Long> out = new HashSet<>();
-        for (StoredMessage m : all.values()) if (matches(c, m)) out.add(m.uid());
-        return out;
+        return out.sorted();
+    }
+
+    /** An in-memory criterion (see {@link #memoryOnly}) on one message. */
+    private static boolean test(SearchCriteria c, StoredMessage m) {
+        if (c instanceof SearchCriteria.All) return true;
+        if (c instanceof SearchCriteria.And and) {
+            for (SearchCriteria p : and.all()) if (!test(p, m)) return false;
+            return true;
+        }
+        if (c instanceof SearchCriteria.Or or) {
+            for (SearchCriteria p : or.any()) if (test(p, m)) return true;
+            return false;
+        }
+        if (c instanceof SearchCriteria.Not not) return !test(not.criterion(), m);
+        return matches(c, m);
     }
 
     private static boolean needsIndex(SearchCriteria c) {
         return c instanceof SearchCriteria.Header || c instanceof SearchCriteria.Body || c instanceof SearchCriteria.Text
                 || c instanceof SearchCriteria.SentDate;
+    }
+
+    /** Answered by the index alone: index criteria, and AND/OR of them (NOT is the complement within the folder). */
+    private static boolean indexOnly(SearchCriteria c) {
+        if (needsIndex(c)) return true;
+        List<SearchCriteria> parts = c instanceof SearchCriteria.And a ? a.all() : c instanceof SearchCriteria.Or o ? o.any() : null;
+        if (parts == null || parts.isEmpty() || parts.size() > MAX_INDEX_PARTS) return false;
+        for (SearchCriteria p : parts) if (!needsIndex(p)) return false; // one level: the query stays small
+        return true;
+    }
+
+    /** Answered from the folder's messages alone (flags, dates, sizes, UIDs, mod-sequences). */
+    private static boolean memoryOnly(SearchCriteria c) {
+        if (needsIndex(c)) return false;
+        if (c instanceof SearchCriteria.And a) return a.all().stream().allMatch(LuceneMailboxStore::memoryOnly);
+        if (c instanceof SearchCriteria.Or o) return o.any().stream().allMatch(LuceneMailboxStore::memoryOnly);
+        if (c instanceof SearchCriteria.Not n) return memoryOnly(n.criterion());
+        return true;
+    }
+
+    /** The Lucene query of an {@link #indexOnly} criterion. */
+    private org.apache.lucene.search.Query indexQuery(SearchCriteria c) {
+        if (c instanceof SearchCriteria.Header h) return index.headerQuery(h.name(), h.value());
+        if (c instanceof SearchCriteria.Body b) return index.bodyQuery(b.text());
+        if (c instanceof SearchCriteria.Text t) return index.textQuery(t.text());
+        if (c instanceof SearchCriteria.SentDate d) return index.sentDateQuery(d.op(), d.date());
+        boolean and = c instanceof SearchCriteria.And;
+        List<SearchCriteria> parts = and ? ((SearchCriteria.And) c).all() : ((SearchCriteria.Or) c).any();
+        org.apache.lucene.search.BooleanQuery.Builder b = new org.apache.lucene.search.BooleanQuery.Builder();
+        for (SearchCriteria p : parts) {
+            b.add(indexQuery(p), and ? org.apache.lucene.search.BooleanClause.Occur.FILTER
+                    : org.apache.lucene.search.BooleanClause.Occur.SHOULD);
+        }
+        return b.build();
     }
 
     private static boolean matches(SearchCriteria c, StoredMessage m) {

@@ -245,21 +245,21 @@ final class MessageIndex implements AutoCloseable {
         }
     }
 
-    /** The UIDs in one folder matching a query, collected from doc values (no stored fields read). */
-    java.util.Set<Long> uids(String mailbox, String fid, Query query) throws IOException {
+    /**
+     * The UIDs in one folder matching a query, ascending and each once, collected from doc values (no stored fields
+     * read, no scores computed): the cost follows the number of matching documents.
+     */
+    long[] uids(String mailbox, String fid, Query query) throws IOException {
         Query q = new BooleanQuery.Builder()
-                .add(query, BooleanClause.Occur.MUST)
+                .add(query, BooleanClause.Occur.FILTER)
                 .add(new TermQuery(new Term(F_MAILBOX, mailbox)), BooleanClause.Occur.FILTER)
                 .add(new TermQuery(new Term(F_FID, fid)), BooleanClause.Occur.FILTER).build();
-        IndexSearcher s;
         if (readOnly) {
             DirectoryReader r = readOnlyReader();
-            if (r == null) return java.util.Set.of();
-            s = new IndexSearcher(r);
-            return collectUids(s, q);
+            return r == null ? SortedUids.EMPTY : collectUids(new IndexSearcher(r), q);
         }
         searchers.maybeRefreshBlocking();
-        s = searchers.acquire();
+        IndexSearcher s = searchers.acquire();
         try {
             return collectUids(s, q);
         } finally {
@@ -282,8 +282,8 @@ final class MessageIndex implements AutoCloseable {
         }
     }
 
-    private static java.util.Set<Long> collectUids(IndexSearcher s, Query q) throws IOException {
-        java.util.Set<Long> out = new java.util.HashSet<>();
+    private static long[] collectUids(IndexSearcher s, Query q) throws IOException {
+        SortedUids.Builder out = new SortedUids.Builder();
         s.search(q, new org.apache.lucene.search.SimpleCollector() {
             org.apache.lucene.index.NumericDocValues uids;
 
@@ -302,7 +302,7 @@ final class MessageIndex implements AutoCloseable {
                 return org.apache.lucene.search.ScoreMode.COMPLETE_NO_SCORES;
             }
         });
-        return out;
+        return out.sorted();
     }
 
     // ---------------------------------------------------------------- query building (SearchCriteria leaves)
@@ -370,9 +370,8 @@ final class MessageIndex implements AutoCloseable {
         if (tokens.isEmpty()) return new org.apache.lucene.search.MatchNoDocsQuery();
         String last = tokens.get(tokens.size() - 1);
         if (tokens.size() == 1) {
-            return new BooleanQuery.Builder()
-                    .add(new TermQuery(new Term(field, last)), BooleanClause.Occur.SHOULD)
-                    .add(new org.apache.lucene.search.PrefixQuery(new Term(field, last)), BooleanClause.Occur.SHOULD).build();
+            // the word itself is one of the terms it prefixes: a TermQuery beside it would only read its postings twice
+            return new org.apache.lucene.search.PrefixQuery(new Term(field, last));
         }
         org.apache.lucene.search.PhraseQuery.Builder phrase = new org.apache.lucene.search.PhraseQuery.Builder();
         for (String t : tokens) phrase.add(new Term(field, t));
