@@ -286,7 +286,15 @@ final class SseHub implements NotificationSink, HttpEndpoint, AutoCloseable {
         char[] password = decoded.substring(colon + 1).toCharArray();
         SaslOutcome outcome;
         try {
-            CompletableFuture<SaslOutcome> login = logins.password(user, password, ctx).toCompletableFuture();
+            CompletableFuture<SaslOutcome> login;
+            try {
+                login = logins.password(user, password, ctx).toCompletableFuture();
+            } catch (RuntimeException e) {
+                Arrays.fill(password, '\0');
+                throw e;
+            }
+            // Logins' contract: the caller wipes the password once the stage has completed (also after we stop waiting)
+            login.whenComplete((o, e) -> Arrays.fill(password, '\0'));
             outcome = login.get(loginWait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
             log.warn("SSE: the password check for {} from {} failed internally or took longer than {}", user, req.remote(), loginWait, e);
@@ -295,8 +303,7 @@ final class SseHub implements NotificationSink, HttpEndpoint, AutoCloseable {
             Thread.currentThread().interrupt();
             outcome = new SaslOutcome.Failure(SaslOutcome.Kind.TEMPORARY);
         } finally {
-            Arrays.fill(password, '\0');   // the stage completed (or never will be looked at again)
-            loginSlots.release();
+            loginSlots.release();   // the listener thread is free again, whether or not the check finished
         }
         if (outcome instanceof SaslOutcome.Success s) return Optional.of(s.principal().toLowerCase(Locale.ROOT));
         SaslOutcome.Kind kind = outcome instanceof SaslOutcome.Failure f ? f.kind() : SaslOutcome.Kind.TEMPORARY;

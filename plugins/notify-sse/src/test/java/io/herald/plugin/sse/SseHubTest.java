@@ -57,6 +57,7 @@ class SseHubTest {
         final List<AuthContext> asked = new CopyOnWriteArrayList<>();
         final List<String> identities = new CopyOnWriteArrayList<>();
         final CompletableFuture<SaslOutcome> hanging = new CompletableFuture<>();
+        volatile char[] lastPassword;
 
         @Override public List<String> mechanisms(AuthContext c) {
             return plainEnabled && plaintextAllowed(c) ? List.of("SCRAM-SHA-256", "PLAIN") : List.of("SCRAM-SHA-256");
@@ -73,6 +74,7 @@ class SseHubTest {
         @Override public CompletionStage<SaslOutcome> password(String identity, char[] password, AuthContext c) {
             asked.add(c);
             identities.add(identity);
+            lastPassword = password;
             if (!plainEnabled) return done(SaslOutcome.Kind.UNSUPPORTED_MECHANISM);
             if (!plaintextAllowed(c)) return done(SaslOutcome.Kind.ENCRYPTION_REQUIRED);
             return switch (identity) {
@@ -289,6 +291,9 @@ class SseHubTest {
         hangs.loginWait = Duration.ofMillis(50);
         Response timedOut = get(hangs, basic("hangs@herald.test", PW), REMOTE, true);
         assertThat(timedOut.status).as("a check that does not complete fails closed").isEqualTo(503);
+        assertThat(new String(fresh.lastPassword)).as("not wiped while the core may still read it").isEqualTo(PW);
+        fresh.hanging.complete(new SaslOutcome.Failure(SaslOutcome.Kind.INVALID_CREDENTIALS));
+        assertThat(new String(fresh.lastPassword)).as("wiped once the check completed").isEqualTo("\0".repeat(PW.length()));
         assertThat(get(hangs, basic(OLAF, "wrong"), REMOTE, true).status).as("its slot was given back").isEqualTo(401);
     }
 
