@@ -235,6 +235,8 @@ class NotifyEndToEndTest {
             assertThat(ok.header("X-Herald-Signature")).isEqualTo(hmac(ok.body()));
             assertThat(receiver.all.get(2).nanos() - receiver.all.get(1).nanos()).as("back-off doubles: 100 ms, then 200 ms")
                     .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
+            // the receiver takes the POST before it answers; the sink counts it delivered when the answer is back
+            await().atMost(30, TimeUnit.SECONDS).until(() -> stats(server, "webhook").delivered() >= 1);
             SinkStats s = stats(server, "webhook");
             assertThat(s.retries()).isEqualTo(2);
             assertThat(s.delivered()).isEqualTo(1);
