@@ -220,7 +220,7 @@ final class Commands {
         }
         String reference = ImapSession.folderArg(a.astring());
         a.sp();
-        String pattern = ModifiedUtf7.decode(a.listMailbox());
+        String pattern = ImapSession.patternArg(a.listMailbox());
         List<String> returns = List.of();
         if (a.more()) {
             if (!a.atom().equalsIgnoreCase("RETURN")) throw new Args.Bad("Expected RETURN");
@@ -258,7 +258,7 @@ final class Commands {
         a.sp();
         String reference = ImapSession.folderArg(a.astring());
         a.sp();
-        String pattern = ModifiedUtf7.decode(a.listMailbox());
+        String pattern = ImapSession.patternArg(a.listMailbox());
         a.end();
         Pattern match = pattern(reference + pattern);
         List<String> folders = store().folders(s.user);

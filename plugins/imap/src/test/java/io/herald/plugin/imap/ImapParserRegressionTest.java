@@ -41,6 +41,17 @@ class ImapParserRegressionTest {
                 .doesNotContain("BYE");
     }
 
+    /** Mailbox names and LIST / LSUB patterns alike are checked as modified UTF-7: 8-bit or control octets are BAD. */
+    @Test
+    void listAndLsubPatternsThatAreNoModifiedUtf7AreBad() throws Throwable {
+        String out = run("a LIST \"\" \"caf\u00e9*\"\r\nb LSUB \"\" {4}\r\n\u0001abc\r\nc LIST \"\" \"\u007f\"\r\n"
+                + "d SELECT \"\u0001\"\r\ne LIST \"\" Arch*\r\n");
+        assertThat(out).contains("a BAD Mailbox pattern is not valid modified UTF-7\r\n",
+                "b BAD Mailbox pattern is not valid modified UTF-7\r\n", "c BAD Mailbox pattern is not valid modified UTF-7\r\n",
+                "d BAD Mailbox name is not valid modified UTF-7\r\n", "\"/\" Archive\r\n", "e OK LIST completed")
+                .doesNotContain("BYE");
+    }
+
     /** Nesting of SEARCH keys is bounded: parentheses, NOT and OR alike; 100 levels still work. */
     @Test
     void searchKeysNestedTooDeeplyAreBadAndTheSessionGoesOn() throws Throwable {
