@@ -53,8 +53,8 @@ final class NotifyCommand implements Callable<Integer> {
             Logging.forTool(home);
             if (waitSeconds < 0 || waitSeconds > 300) throw new Main.CommandFailedException("--wait must be from 0 to 300 seconds");
             AdminClient client = client(home);
-            AdminClient.Response r = client.post("/admin/notify/test", Map.of("address", address, "wait", waitSeconds + "s"),
-                    Duration.ofSeconds(waitSeconds + 10L));
+            AdminClient.Response r = answer(() -> client.post("/admin/notify/test", Map.of("address", address, "wait", waitSeconds + "s"),
+                    Duration.ofSeconds(waitSeconds + 10L)));
             Map<String, Object> body = object(r);
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> sinks = (List<Map<String, Object>>) body.get("sinks");
@@ -87,7 +87,8 @@ final class NotifyCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             Path home = notify.parent.home();
             Logging.forTool(home);
-            AdminClient.Response r = client(home).get("/admin/notify/sinks", Map.of(), Duration.ofSeconds(10));
+            AdminClient client = client(home);
+            AdminClient.Response r = answer(() -> client.get("/admin/notify/sinks", Map.of(), Duration.ofSeconds(10)));
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> sinks = (List<Map<String, Object>>) object(r).get("sinks");
             List<String[]> rows = new ArrayList<>();
@@ -110,6 +111,23 @@ final class NotifyCommand implements Callable<Integer> {
     private static AdminClient client(Path home) throws Main.CommandFailedException {
         try {
             return AdminClient.forData(home.resolve("data"));
+        } catch (java.io.IOException e) {
+            throw new Main.CommandFailedException(e.getMessage());
+        }
+    }
+
+    /** A call into the admin API. */
+    private interface AdminCall {
+        AdminClient.Response call() throws java.io.IOException, InterruptedException;
+    }
+
+    /**
+     * Makes the call; a server that does not answer (e.g. killed, so its {@code admin.properties} is left behind) is a
+     * one-line failure (exit code 1), not a stack trace.
+     */
+    private static AdminClient.Response answer(AdminCall call) throws Main.CommandFailedException, InterruptedException {
+        try {
+            return call.call();
         } catch (java.io.IOException e) {
             throw new Main.CommandFailedException(e.getMessage());
         }

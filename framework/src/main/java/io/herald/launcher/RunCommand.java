@@ -1,5 +1,6 @@
 package io.herald.launcher;
 
+import io.herald.api.config.ConfigurationException;
 import io.herald.api.mailbox.MailboxException;
 import io.herald.config.ConfigStore;
 import io.herald.host.ActiveMailboxStore;
@@ -57,6 +58,10 @@ final class RunCommand implements Callable<Integer> {
         Map<String, Map<String, String>> ports;
         try {
             ports = Ports.offsetOverrides(new ConfigStore(home.resolve("conf"), Map.of()), portOffset);
+        } catch (ConfigurationException e) {
+            // a refused port value in conf/<pid>.cfg: exit code 3 like every other refused value, not 1
+            log.error("Herald could not start: {}", e.getMessage());
+            throw e;
         } catch (IllegalArgumentException e) {
             throw new Main.CommandFailedException(e.getMessage());
         }
@@ -71,7 +76,12 @@ final class RunCommand implements Callable<Integer> {
         FelixHost felix = null;
         try {
             server = builder.start();
-        } catch (RuntimeException | java.io.IOException e) {
+        } catch (java.io.IOException e) {
+            // e.g. a port in use: the log has the stack trace, the terminal gets one line (exit code 1)
+            log.error("Herald could not start: {}", e.toString(), e);
+            if (plugins != null) plugins.close();
+            throw new Main.CommandFailedException(describe(e));
+        } catch (RuntimeException e) {
             log.error("Herald could not start: {}", e.toString(), e);
             if (plugins != null) plugins.close();
             throw e;
@@ -128,6 +138,19 @@ final class RunCommand implements Callable<Integer> {
                 server.paths().data(), server.paths().logs());
         stopped.await();
         return ExitCodes.OK;
+    }
+
+    /**
+     * A start-up failure for people: a port in use, or a file the server may not write (a read-only {@code data/}:
+     * the JDK's {@code AccessDeniedException} says only the path).
+     */
+    static String describe(java.io.IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException a) {
+            return "permission denied: " + a.getFile() + (a.getReason() == null ? "" : " (" + a.getReason() + ")")
+                    + "; the user running the server must be able to write the home's data/ and logs/";
+        }
+        if (e instanceof java.nio.file.FileSystemException f) return f.getClass().getSimpleName() + ": " + f.getMessage();
+        return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
     /**

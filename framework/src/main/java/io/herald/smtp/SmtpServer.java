@@ -109,6 +109,13 @@ public final class SmtpServer implements AutoCloseable {
         this.runner = new HookRunner(settings.hookThreads(), settings.hookTimeout());
     }
 
+    /** The innermost message of a bind failure (MINA wraps the JDK's "Address already in use"). */
+    private static String rootCause(Throwable e) {
+        Throwable c = e;
+        while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+        return c.getMessage() != null ? c.getMessage() : c.toString();
+    }
+
     /** Binds the listener. */
     public synchronized void start() throws IOException {
         if (acceptor != null) throw new IllegalStateException("already started");
@@ -123,7 +130,8 @@ public final class SmtpServer implements AutoCloseable {
             a.bind(new InetSocketAddress(settings.bind(), settings.port()));
         } catch (IOException | RuntimeException e) {
             a.dispose();
-            throw new IOException("cannot listen on " + settings.bind() + ":" + settings.port() + " (" + settings.listener() + ")", e);
+            throw new IOException("cannot listen on " + settings.bind() + ":" + settings.port() + " (" + settings.listener() + "): "
+                    + rootCause(e) + " (another server on this port? herald run --port-offset N moves every port)", e);
         }
         acceptor = a;
         port = ((InetSocketAddress) a.getLocalAddress()).getPort();

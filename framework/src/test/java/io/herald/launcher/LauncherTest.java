@@ -179,4 +179,31 @@ class LauncherTest {
         assertThat(Main.execute("--help")).isEqualTo(ExitCodes.OK);
         assertThat(tmp.resolve("data")).doesNotExist(); // the tools write nothing
     }
+
+    @Test
+    void aStartUpFailureIsDescribedForPeople() {
+        // a read-only data/ (tests run as root, who may write anything; bin/herald run as nobody shows the real refusal)
+        assertThat(RunCommand.describe(new java.nio.file.AccessDeniedException("/srv/herald/data/queue/lock")))
+                .isEqualTo("permission denied: /srv/herald/data/queue/lock; the user running the server must be able to "
+                        + "write the home's data/ and logs/");
+        assertThat(RunCommand.describe(new java.nio.file.NoSuchFileException("/srv/herald/data")))
+                .isEqualTo("NoSuchFileException: /srv/herald/data");
+        assertThat(RunCommand.describe(new java.io.IOException("cannot listen on 127.0.0.1:2525 (smtp): Address already in use")))
+                .isEqualTo("cannot listen on 127.0.0.1:2525 (smtp): Address already in use");
+    }
+
+    @Test
+    void aRefusedPortValueIsAConfigurationErrorAlsoWithAPortOffset() throws Exception {
+        // --port-offset reads the ports before the server starts: a wrong one is still exit code 3 with file and key
+        Path home = tmp.resolve("bad-port");
+        Files.createDirectories(home.resolve("conf"));
+        Files.writeString(home.resolve("conf/smtp.cfg"), "port = abc\n");
+        java.io.StringWriter err = new java.io.StringWriter();
+        assertThat(Main.execute(new java.io.PrintWriter(err, true), "--home", home.toString(), "run", "--port-offset", "10"))
+                .isEqualTo(ExitCodes.CONFIG);
+        assertThat(err.toString()).startsWith("herald: invalid configuration: smtp.cfg: port = 'abc' is not allowed");
+        Files.writeString(home.resolve("conf/smtp.cfg"), "");
+        Files.writeString(home.resolve("conf/imap.cfg"), "tls.port = 99999\n");
+        assertThat(Main.execute("--home", home.toString(), "run", "--port-offset", "10")).isEqualTo(ExitCodes.CONFIG);
+    }
 }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -54,6 +55,7 @@ class NotifyCommandTest {
     void printsWhatEachSinkDidAndFailsWhenOneDidNotDeliver() throws Exception {
         assertThat(herald("--home", home.toString(), "notify", "test", "olaf@herald.test").exit())
                 .as("no running server").isEqualTo(ExitCodes.FAILURE);
+        String admin;
         try (HeraldServer server = HeraldServer.builder().home(home)
                 .set("smtp", "port", "-1").set("submission", "port", "-1").set("submissions", "port", "-1")
                 .set("http", "port", "0").plugins(List.of(new TwoSinksPlugin())).start()) {
@@ -65,6 +67,14 @@ class NotifyCommandTest {
             assertThat(sinks.exit()).isZero();
             assertThat(sinks.out().lines().filter(l -> l.startsWith("two-sinks/fine"))).singleElement().asString().contains(" 1 ");
             assertThat(herald("--home", home.toString(), "notify", "test", "not-an-address").exit()).isEqualTo(ExitCodes.FAILURE);
+            admin = Files.readString(home.resolve("data/admin.properties"));
         }
+        // a killed server leaves its admin.properties behind: one line naming the address, exit code 1, no stack trace
+        Files.writeString(home.resolve("data/admin.properties"), admin);
+        java.io.StringWriter err = new java.io.StringWriter();
+        assertThat(Main.execute(new java.io.PrintWriter(err, true), "--home", home.toString(), "notify", "sinks"))
+                .isEqualTo(ExitCodes.FAILURE);
+        assertThat(err.toString()).startsWith("herald: the server's admin API at http://127.0.0.1:")
+                .endsWith(" does not answer (is the server running?)" + System.lineSeparator());
     }
 }

@@ -168,6 +168,18 @@ class SmtpServerTest {
     }
 
     @Test
+    void aPortInUseIsRefusedWithTheReason() throws Exception {
+        connect(Map.of()).close();
+        int taken = server.port();
+        SmtpServer second = new SmtpServer(SmtpSettings.from(new ConfigStore.MapConfiguration("smtp", Map.of("port", Integer.toString(taken)))),
+                IDENTITY, registry, queue);
+        java.io.IOException e = assertThrows(java.io.IOException.class, second::start);
+        assertThat(e.getMessage()).startsWith("cannot listen on 127.0.0.1:" + taken + " (smtp): ")
+                .containsIgnoringCase("already in use").contains("--port-offset");
+        try (SmtpTestClient c = client()) { expectUsable(c); } // the first server is untouched
+    }
+
+    @Test
     void tooManyErrorsCloseTheSession() throws Exception {
         try (SmtpTestClient c = connect(Map.of("maxErrors", "3"))) {
             c.command("EHLO client.test");
