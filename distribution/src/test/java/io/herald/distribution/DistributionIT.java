@@ -383,17 +383,30 @@ class DistributionIT {
         return false;
     }
 
-    /** An offset that moves the SMTP port to a port free right now. */
+    /**
+     * An offset that moves every listener ({@link io.herald.launcher.Ports#LISTENERS}: SMTP, submission, IMAP, POP3,
+     * HTTP) to a port free right now, all of them below Linux's ephemeral range (32768) so that no outgoing
+     * connection of another test takes one of them meanwhile.
+     */
     static int freeOffset() throws IOException {
-        for (int i = 0; i < 100; i++) {
-            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                int port = s.getLocalPort();
-                if (port > DEFAULT_SMTP_PORT && port - DEFAULT_SMTP_PORT <= 57_510) return port - DEFAULT_SMTP_PORT;
-            }
+        java.util.Random random = new java.util.Random();
+        int highest = io.herald.launcher.Ports.LISTENERS.stream().mapToInt(io.herald.launcher.Ports.Listener::defaultPort).max().orElseThrow();
+        for (int i = 0; i < 200; i++) {
+            int offset = 1_000 + random.nextInt(32_000 - highest - 1_000);
+            if (io.herald.launcher.Ports.LISTENERS.stream().allMatch(l -> free(l.defaultPort() + offset))) return offset;
         }
-        throw new IOException("no free port found");
+        throw new IOException("no offset found at which every listener's port is free");
     }
 
+    private static boolean free(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
 
     /** A server started by bin/herald. */
     static final class Server {

@@ -82,13 +82,29 @@ public final class UserCommand {
 
     abstract static class Sub implements Callable<Integer> {
         @picocli.CommandLine.ParentCommand UserCommand parent;
+        @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        /**
+         * Runs the subcommand. A refusal meant for people (not a mail address, no password on standard input, the
+         * passwords differ, no user database plugin) is one line on stderr and exit code 1, not a stack trace.
+         */
+        @Override public final Integer call() throws Exception {
+            try {
+                return run();
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                spec.commandLine().getErr().println("herald user " + spec.name() + ": " + e.getMessage());
+                return 1;
+            }
+        }
+
+        abstract int run() throws Exception;
     }
 
     @Command(name = "add", description = "Add a user; the password is read from the terminal or standard input.")
     static final class Add extends Sub {
         @Parameters(index = "0", description = "the user's address, e.g. elsa@herald.test") String address;
 
-        @Override public Integer call() throws Exception {
+        @Override int run() throws Exception {
             char[] pw = parent.readPassword();
             try {
                 parent.admin.get().add(address, pw);
@@ -104,7 +120,7 @@ public final class UserCommand {
     static final class Passwd extends Sub {
         @Parameters(index = "0") String address;
 
-        @Override public Integer call() throws Exception {
+        @Override int run() throws Exception {
             char[] pw = parent.readPassword();
             try {
                 parent.admin.get().passwd(address, pw);
@@ -120,7 +136,7 @@ public final class UserCommand {
     static final class Remove extends Sub {
         @Parameters(index = "0") String address;
 
-        @Override public Integer call() throws Exception {
+        @Override int run() throws Exception {
             boolean removed = parent.admin.get().remove(address);
             parent.out.println(removed ? "removed " + address : "no user " + address);
             return removed ? 0 : 1;
@@ -129,7 +145,7 @@ public final class UserCommand {
 
     @Command(name = "list", description = "List users and aliases.")
     static final class ListUsers extends Sub {
-        @Override public Integer call() throws Exception {
+        @Override int run() throws Exception {
             UserAdmin a = parent.admin.get();
             a.list().forEach(parent.out::println);
             a.aliases().forEach((k, v) -> parent.out.println(k + " -> " + v));
@@ -142,7 +158,7 @@ public final class UserCommand {
         @Parameters(index = "0") String alias;
         @Parameters(index = "1") String target;
 
-        @Override public Integer call() throws Exception {
+        @Override int run() throws Exception {
             parent.admin.get().addAlias(alias, target);
             parent.out.println(alias + " -> " + target);
             return 0;
@@ -153,7 +169,7 @@ public final class UserCommand {
     static final class Unalias extends Sub {
         @Parameters(index = "0") String alias;
 
-        @Override public Integer call() throws Exception {
+        @Override int run() throws Exception {
             boolean removed = parent.admin.get().removeAlias(alias);
             parent.out.println(removed ? "removed alias " + alias : "no alias " + alias);
             return removed ? 0 : 1;

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class UserCommandTest {
 
-    static final class Fake implements UserAdmin {
+    static class Fake implements UserAdmin {
         final Map<String, String> users = new TreeMap<>();
         @Override public void add(String a, char[] p) { users.put(a, new String(p)); }
         @Override public void passwd(String a, char[] p) { users.put(a, new String(p)); }
@@ -40,5 +40,35 @@ class UserCommandTest {
         assertThat(new CommandLine(cmd).execute("add", "olaf@herald.test", "password-on-command-line")).isNotZero();
         new CommandLine(cmd).execute("list");
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("added elsa@herald.test").contains("elsa@herald.test\n").doesNotContain("s3cret");
+    }
+
+    @Test
+    void aRefusalIsOneLineAndExitCode1() {
+        Fake fake = new Fake() {
+            @Override public void add(String a, char[] p) {
+                if (!a.contains("@")) throw new IllegalArgumentException("not a mail address: '" + a + "'");
+                super.add(a, p);
+            }
+        };
+        // no password on standard input
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cl = new CommandLine(new UserCommand(() -> fake, new ByteArrayInputStream(new byte[0]), System.out));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        assertThat(cl.execute("add", "elsa@herald.test")).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("herald user add: no password on standard input" + System.lineSeparator());
+        // an address the user database refuses
+        err.getBuffer().setLength(0);
+        cl = new CommandLine(new UserCommand(() -> fake, new ByteArrayInputStream("pw\n".getBytes(StandardCharsets.UTF_8)), System.out));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        assertThat(cl.execute("add", "bad-address")).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("herald user add: not a mail address: 'bad-address'" + System.lineSeparator());
+        assertThat(fake.users).isEmpty();
+        // no user database plugin
+        err.getBuffer().setLength(0);
+        cl = new CommandLine(new UserCommand(() -> { throw new IllegalStateException("no user database plugin (such as auth-file) is installed"); },
+                new ByteArrayInputStream(new byte[0]), System.out));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        assertThat(cl.execute("list")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("herald user list: no user database plugin");
     }
 }
