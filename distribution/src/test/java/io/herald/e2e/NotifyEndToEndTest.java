@@ -13,12 +13,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.crypto.Mac;
+import java.net.Authenticator;
+import java.net.PasswordAuthentication;
+import java.net.http.HttpClient;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
@@ -37,6 +42,7 @@ class NotifyEndToEndTest {
     static final String ELSA = "elsa@herald.test";
     static final String SECRET = "let-it-go-let-it-go";
     static final String TOKEN = "olaf-token-0123456789abcdef";
+    static final String PASSWORD = "Olaf:loves-warm-hugs";
 
     @TempDir
     Path home;
@@ -135,6 +141,13 @@ class NotifyEndToEndTest {
             try (var basic = new NotifyPeers.SseClient(events, "Basic !!!", null)) {
                 assertThat(basic.status).isEqualTo(401);
             }
+            // the right password over plain HTTP: refused unchecked (auth.cfg: plaintext passwords need TLS), and the
+            // challenge offers only Bearer, so a browser does not ask for a password it would send in the clear
+            server.ensureUsers(Map.of(OLAF, PASSWORD));
+            try (var clear = new NotifyPeers.SseClient(events, basic(OLAF, PASSWORD), null)) {
+                assertThat(clear.status).isEqualTo(401);
+                assertThat(clear.headers.allValues("WWW-Authenticate")).containsExactly("Bearer realm=\"herald\"");
+            }
             try (var keep = new NotifyPeers.SseClient(events, "Bearer " + TOKEN, null)) {
                 assertThat(keep.status).isEqualTo(200);
                 await().atMost(20, TimeUnit.SECONDS).until(() -> keep.comments.contains(": keep-alive"));
@@ -148,6 +161,63 @@ class NotifyEndToEndTest {
             curl.waitFor(20, TimeUnit.SECONDS);
             assertThat(out).as("curl's output").contains("event: message.added", "\"subject\":\"for curl\"").containsPattern("id: [0-9a-z]+-1");
         }
+    }
+
+    /**
+     * HTTP Basic over HTTPS, checked by the core's authentication: the JDK's HTTP client answers the 401's Basic
+     * challenge with Olaf's password and reads his events; guessing Elsa's password is slowed down and locked out by
+     * the core's throttle (the one SMTP AUTH, IMAP and POP3 use), after which even her right password gets 429.
+     */
+    @Test
+    void olafReadsTheStreamWithHisPasswordOverHttpsAndGuessingIsLockedOut() throws Exception {
+        try (HeraldServer server = server(home, null).set("http", "tls", "true")
+                .set("auth-file", "iterations", "4096")
+                .set("auth", "failures.before.delay", "1").set("auth", "delay.initial", "20ms").set("auth", "delay.max", "50ms")
+                .set("auth", "lockout.after", "3").set("auth", "address.lockout.after", "1000")
+                .start()) {
+            server.mailboxStore().create(OLAF);
+            server.ensureUsers(Map.of(OLAF, PASSWORD, ELSA, PASSWORD));
+            String events = server.http().url() + "/events";
+            assertThat(events).startsWith("https://127.0.0.1:");
+            HttpClient withPassword = HttpClient.newBuilder().sslContext(NotifyPeers.trustAll()).connectTimeout(Duration.ofSeconds(10))
+                    .authenticator(new Authenticator() {
+                        @Override protected PasswordAuthentication getPasswordAuthentication() {
+                            return new PasswordAuthentication(OLAF, PASSWORD.toCharArray());
+                        }
+                    }).build();
+            try (var sse = new NotifyPeers.SseClient(withPassword, events, null, null)) {
+                assertThat(sse.status).as("the client answered the Basic challenge").isEqualTo(200);
+                sendWithJakartaMail(server, "read with a password");
+                NotifyPeers.SseEvent e = sse.events.poll(30, TimeUnit.SECONDS);
+                assertThat(e).as("the SSE client got the event").isNotNull();
+                assertThat(e.data()).contains("\"user\":\"olaf@herald.test\"", "\"subject\":\"read with a password\"");
+            }
+
+            HttpClient client = HttpClient.newBuilder().sslContext(NotifyPeers.trustAll()).connectTimeout(Duration.ofSeconds(10)).build();
+            try (var wrong = new NotifyPeers.SseClient(client, events, basic(OLAF, "not his password"), null)) {
+                assertThat(wrong.status).isEqualTo(401);
+                assertThat(wrong.headers.allValues("WWW-Authenticate"))
+                        .containsExactlyInAnyOrder("Basic realm=\"herald\", charset=\"UTF-8\"", "Bearer realm=\"herald\"");
+            }
+            long delaysBefore = server.sasl().throttle().delaysApplied();
+            for (int i = 0; i < 3; i++) {
+                try (var guess = new NotifyPeers.SseClient(client, events, basic(ELSA, "guess-" + i), null)) {
+                    assertThat(guess.status).as("guess %d", i).isEqualTo(401);
+                }
+            }
+            assertThat(server.sasl().throttle().delaysApplied()).as("failure answers were slowed down").isGreaterThan(delaysBefore);
+            try (var locked = new NotifyPeers.SseClient(client, events, basic(ELSA, PASSWORD), null)) {
+                assertThat(locked.status).as("locked out: even the right password").isEqualTo(429);
+                assertThat(locked.headers.allValues("WWW-Authenticate")).isEmpty();
+            }
+            try (var olaf = new NotifyPeers.SseClient(client, events, basic(OLAF, PASSWORD), null)) {
+                assertThat(olaf.status).as("another account from the same address").isEqualTo(200);
+            }
+        }
+    }
+
+    static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -165,6 +235,8 @@ class NotifyEndToEndTest {
             assertThat(ok.header("X-Herald-Signature")).isEqualTo(hmac(ok.body()));
             assertThat(receiver.all.get(2).nanos() - receiver.all.get(1).nanos()).as("back-off doubles: 100 ms, then 200 ms")
                     .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
+            // the receiver takes the POST before it answers; the sink counts it delivered when the answer is back
+            await().atMost(30, TimeUnit.SECONDS).until(() -> stats(server, "webhook").delivered() >= 1);
             SinkStats s = stats(server, "webhook");
             assertThat(s.retries()).isEqualTo(2);
             assertThat(s.delivered()).isEqualTo(1);

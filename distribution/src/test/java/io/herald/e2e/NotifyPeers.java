@@ -31,6 +31,17 @@ final class NotifyPeers {
 
     private NotifyPeers() { }
 
+    /** A TLS context that accepts the server's self-signed certificate (tests on loopback only). */
+    static javax.net.ssl.SSLContext trustAll() throws Exception {
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+        }}, null);
+        return ctx;
+    }
+
     /** One POST as the receiver got it. */
     record Received(String path, Map<String, List<String>> headers, byte[] body, long nanos, long wallMillis) {
         String header(String name) {
@@ -53,6 +64,12 @@ final class NotifyPeers {
         private final HttpServer server;
         private final ExecutorService pool = Executors.newFixedThreadPool(4);
         volatile int failFirst;
+
+        static {
+            // Nagle off, as the core's HTTP listener has it (HttpListener.NODELAY): the JDK's server reads this once,
+            // when the JVM's first server is created, and a receiver may be created before the Herald server
+            if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
 
         Receiver(int failFirst) throws IOException {
             this.failFirst = failFirst;
@@ -116,16 +133,23 @@ final class NotifyPeers {
         final BlockingQueue<SseEvent> events = new LinkedBlockingQueue<>();
         final List<String> comments = new CopyOnWriteArrayList<>();
         final int status;
+        /** The response's headers (e.g. {@code WWW-Authenticate} of a 401). */
+        final java.net.http.HttpHeaders headers;
         private final Thread reader;
         private final Stream<String> lines;
 
         SseClient(String url, String authorization, String lastEventId) throws Exception {
+            this(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(), url, authorization, lastEventId);
+        }
+
+        /** With a client of the test's own (e.g. one that trusts the server's self-signed certificate). */
+        SseClient(HttpClient client, String url, String authorization, String lastEventId) throws Exception {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream");
             if (authorization != null) b.header("Authorization", authorization);
             if (lastEventId != null) b.header("Last-Event-ID", lastEventId);
-            HttpResponse<Stream<String>> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()
-                    .send(b.build(), HttpResponse.BodyHandlers.ofLines());
+            HttpResponse<Stream<String>> r = client.send(b.build(), HttpResponse.BodyHandlers.ofLines());
             status = r.statusCode();
+            headers = r.headers();
             lines = r.body();
             reader = new Thread(() -> {
                 String id = null, event = null;

@@ -158,6 +158,18 @@ class HttpListenerTest {
         }
     }
 
+    /**
+     * Nagle's algorithm off on the listener (the JDK's server has it on by default): else an SSE event written while the
+     * previous one is unacknowledged waits for the client's delayed ACK. The JDK reads the property once, when the
+     * first server of the JVM is created; the listener sets it when its class is loaded, before creating one.
+     */
+    @Test
+    void theListenerTurnsNaglesAlgorithmOffForTheJdkServer() throws Exception {
+        Class.forName(HttpListener.class.getName(), true, HttpListener.class.getClassLoader());
+        assertThat(System.getProperty(HttpListener.NODELAY)).isEqualTo("true");
+        assertThat(HttpListener.NODELAY).isEqualTo("sun.net.httpserver.nodelay");
+    }
+
     @Test
     void jsonRoundTrip() {
         Object v = Json.parse(Json.write(Map.of("a", List.of(1L, "x\"\n\u0001", true))));

@@ -1,5 +1,8 @@
 package io.herald.plugin.sse;
 
+import io.herald.api.auth.AuthContext;
+import io.herald.api.auth.Logins;
+import io.herald.api.auth.SaslOutcome;
 import io.herald.api.http.HttpEndpoint;
 import io.herald.api.http.HttpRequest;
 import io.herald.api.http.HttpResponse;
@@ -16,8 +19,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,8 +32,12 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -46,6 +56,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * base 36, {@code n} counting per user): an id from an earlier start (or one older than the history) gets the whole
  * history. A comment line ({@code : keep-alive}) goes out when nothing was sent for {@code keepAlive}.
  *
+ * <p><b>Passwords</b> (HTTP Basic) go through the core's {@link Logins}, as IMAP {@code LOGIN} and POP3
+ * {@code USER}/{@code PASS} do: the same authenticator chain, the same brute-force throttle (a wrong password here
+ * slows down and locks out the next SMTP, IMAP or POP3 attempt too), and the same TLS rule ({@code auth.cfg}
+ * {@code plaintext.requires.tls}, {@code plaintext.loopback}): Basic is accepted over HTTPS, over plain HTTP only
+ * where the core accepts plaintext passwords (loopback clients with {@code plaintext.loopback = true}, or everywhere
+ * with {@code plaintext.requires.tls = false}). Elsewhere a Basic request is answered 401 without asking the core,
+ * and the challenge offers only {@code Bearer}. The answers: wrong password or unknown user 401 (the same for both),
+ * locked out by the throttle 429 (RFC 6585 §4: even the right password is refused until the lockout ends, and
+ * 401 would tell the user the password is wrong), authenticator unavailable 503 with {@code Retry-After}.
+ *
  * <p>The sink never waits for a stream: each open stream has a bounded queue, and a stream that falls that far behind
  * is closed (its client reconnects with {@code Last-Event-ID}). Each open stream holds one thread of the core's HTTP
  * listener, hence {@code maxStreams}.
@@ -53,19 +73,28 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class SseHub implements NotificationSink, HttpEndpoint, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SseHub.class);
+    static final int UNAUTHORIZED = 401;
+    static final int TOO_MANY_REQUESTS = 429;
     static final int TOO_MANY = 503;
+    /** The mechanism whose rules HTTP Basic follows (it sends the password itself, as PLAIN does). */
+    static final String PLAIN = "PLAIN";
+    /** Bounds the wait for one password check: the core's authenticator time limit plus the throttle's delay. */
+    static final Duration LOGIN_WAIT = Duration.ofSeconds(60);
 
     private final SseSettings settings;
-    private final PasswordCheck passwords;
+    private final Logins logins;
+    private final Semaphore loginSlots;
+    Duration loginWait = LOGIN_WAIT;
     private final String epoch = Long.toString(System.currentTimeMillis(), 36);
     private final Map<String, UserStream> users = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
     private volatile boolean closed;
 
     @Inject
-    SseHub(PluginContext context, PasswordCheck passwords) {
+    SseHub(PluginContext context, Logins logins) {
         this.settings = SseSettings.from(context.config());
-        this.passwords = passwords;
+        this.logins = logins;
+        this.loginSlots = new Semaphore(settings.passwordChecks());
     }
 
     // ---- the sink ----------------------------------------------------------------------------------------------
@@ -216,41 +245,88 @@ final class SseHub implements NotificationSink, HttpEndpoint, AutoCloseable {
         }
     }
 
-    /** The user of this request, or empty after answering 401. */
+    /** The user of this request, or empty after answering 401 (or 429/503 for a password that cannot be checked now). */
     private Optional<String> authenticate(HttpRequest req, HttpResponse res) throws IOException {
         String auth = req.header("Authorization").orElse("");
+        AuthContext ctx = new AuthContext(PLAIN, "http", req.remote(), req.secure());
         Optional<String> token = auth.regionMatches(true, 0, "Bearer ", 0, 7) ? Optional.of(auth.substring(7).trim()) : req.query("token");
         if (token.isPresent()) {
             String user = lookup(token.get());
             if (user != null) return Optional.of(user);
-            return unauthorized(res, "unknown token");
+            return unauthorized(res, ctx, "unknown token");
         }
-        if (auth.regionMatches(true, 0, "Basic ", 0, 6)) {
-            if (!settings.passwords()) return unauthorized(res, "passwords are not accepted here (notify-sse.cfg: password = false); use a token");
-            String decoded;
-            try {
-                decoded = new String(java.util.Base64.getDecoder().decode(auth.substring(6).trim()), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
-                return unauthorized(res, "malformed Basic credentials");
-            }
-            int colon = decoded.indexOf(':');
-            if (colon <= 0) return unauthorized(res, "malformed Basic credentials");
-            String user = decoded.substring(0, colon);
-            char[] password = decoded.substring(colon + 1).toCharArray();
-            try {
-                PasswordCheck.Result r = passwords.check(user, password, req.remote(), req.secure());
-                if (r instanceof PasswordCheck.Result.Accepted a) return Optional.of(a.user().toLowerCase(Locale.ROOT));
-                if (r instanceof PasswordCheck.Result.Unavailable u) {
-                    res.header("Retry-After", "5");
-                    text(res, TOO_MANY, u.reason());
-                    return Optional.empty();
-                }
-                return unauthorized(res, ((PasswordCheck.Result.Refused) r).reason());
-            } finally {
-                java.util.Arrays.fill(password, '\0');
-            }
+        if (auth.regionMatches(true, 0, "Basic ", 0, 6)) return basic(auth.substring(6).trim(), req, res, ctx);
+        return unauthorized(res, ctx, "authentication needed: Authorization: Bearer <token>, ?token=" + (basicOffered(ctx) ? ", or Basic" : ""));
+    }
+
+    /** HTTP Basic (RFC 7617): {@code base64(user-id ":" password)} in UTF-8, checked by the core's {@link Logins}. */
+    private Optional<String> basic(String credentials, HttpRequest req, HttpResponse res, AuthContext ctx) throws IOException {
+        if (!settings.passwords()) return unauthorized(res, ctx, "passwords are not accepted here (notify-sse.cfg: password = false); use a token");
+        if (!logins.plaintextAllowed(ctx)) {
+            // the core's rule for every plaintext password (auth.cfg): never check a password that came in the clear
+            log.debug("SSE: HTTP Basic from {} over plain HTTP refused (auth.cfg: plaintext passwords need TLS)", req.remote());
+            return unauthorized(res, ctx, "passwords need HTTPS here (http.cfg: tls = true); use a token");
         }
-        return unauthorized(res, "authentication needed: Authorization: Bearer <token>, ?token=, or Basic");
+        byte[] raw;
+        try {
+            raw = Base64.getDecoder().decode(credentials);
+        } catch (IllegalArgumentException e) {
+            return unauthorized(res, ctx, "malformed Basic credentials");
+        }
+        String decoded = new String(raw, StandardCharsets.UTF_8);
+        Arrays.fill(raw, (byte) 0);
+        int colon = decoded.indexOf(':');   // RFC 7617 §2: the user-id cannot contain a colon, the password may
+        if (colon <= 0) return unauthorized(res, ctx, "malformed Basic credentials");
+        String user = decoded.substring(0, colon);
+        if (!loginSlots.tryAcquire()) {
+            res.header("Retry-After", "5");
+            text(res, TOO_MANY, "too many password checks at the same time; try again later or use a token");
+            return Optional.empty();
+        }
+        char[] password = decoded.substring(colon + 1).toCharArray();
+        SaslOutcome outcome;
+        try {
+            CompletableFuture<SaslOutcome> login;
+            try {
+                login = logins.password(user, password, ctx).toCompletableFuture();
+            } catch (RuntimeException e) {
+                Arrays.fill(password, '\0');
+                throw e;
+            }
+            // Logins' contract: the caller wipes the password once the stage has completed (also after we stop waiting)
+            login.whenComplete((o, e) -> Arrays.fill(password, '\0'));
+            outcome = login.get(loginWait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            log.warn("SSE: the password check for {} from {} failed internally or took longer than {}", user, req.remote(), loginWait, e);
+            outcome = new SaslOutcome.Failure(SaslOutcome.Kind.TEMPORARY);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            outcome = new SaslOutcome.Failure(SaslOutcome.Kind.TEMPORARY);
+        } finally {
+            loginSlots.release();   // the listener thread is free again, whether or not the check finished
+        }
+        if (outcome instanceof SaslOutcome.Success s) return Optional.of(s.principal().toLowerCase(Locale.ROOT));
+        SaslOutcome.Kind kind = outcome instanceof SaslOutcome.Failure f ? f.kind() : SaslOutcome.Kind.TEMPORARY;
+        switch (kind) {
+            case LOCKED_OUT -> {
+                text(res, TOO_MANY_REQUESTS, "too many failed logins; try again later");
+                return Optional.empty();
+            }
+            case TEMPORARY -> {
+                res.header("Retry-After", "5");
+                text(res, TOO_MANY, "authentication is unavailable now; try again later");
+                return Optional.empty();
+            }
+            case ENCRYPTION_REQUIRED -> { return unauthorized(res, ctx, "passwords need HTTPS here (http.cfg: tls = true); use a token"); }
+            case UNSUPPORTED_MECHANISM -> { return unauthorized(res, ctx, "password logins are turned off (auth.cfg: mechanisms without PLAIN); use a token"); }
+            case MALFORMED -> { return unauthorized(res, ctx, "malformed Basic credentials"); }
+            default -> { return unauthorized(res, ctx, "wrong user name or password"); }   // INVALID_CREDENTIALS, CANCELLED
+        }
+    }
+
+    /** Whether a Basic challenge is worth offering on this connection: passwords on, and the core would check one. */
+    private boolean basicOffered(AuthContext ctx) {
+        return settings.passwords() && logins.mechanisms(ctx).contains(PLAIN);
     }
 
     /** Constant-time comparison against every configured token. */
@@ -263,10 +339,11 @@ final class SseHub implements NotificationSink, HttpEndpoint, AutoCloseable {
         return found;
     }
 
-    private static Optional<String> unauthorized(HttpResponse res, String why) throws IOException {
-        res.header("WWW-Authenticate", "Basic realm=\"herald\", charset=\"UTF-8\"");
+    /** 401 with the challenges that can succeed on this connection (RFC 9110 §11.6.1): Bearer, and Basic where offered. */
+    private Optional<String> unauthorized(HttpResponse res, AuthContext ctx, String why) throws IOException {
+        if (basicOffered(ctx)) res.header("WWW-Authenticate", "Basic realm=\"herald\", charset=\"UTF-8\"");   // RFC 7617 §2.1
         res.header("WWW-Authenticate", "Bearer realm=\"herald\"");
-        text(res, 401, why);
+        text(res, UNAUTHORIZED, why);
         return Optional.empty();
     }
 

@@ -22,12 +22,15 @@ import java.util.Map;
  * @param retry      the reconnection delay told to clients ({@code retry:} field; key {@code retry}, default 3 s)
  * @param tokens     token → user ({@code token.<user> = <token>})
  * @param passwords  whether HTTP Basic with the account's password is accepted (key {@code password}, default true;
- *                   only over HTTPS or from loopback, as {@code auth.cfg} allows plaintext passwords)
+ *                   checked by the core's {@code Logins}: over HTTPS, over plain HTTP only where {@code auth.cfg}
+ *                   allows plaintext passwords)
+ * @param passwordChecks password checks waiting for the core at the same time (key {@code passwordChecks}, default 8):
+ *                   each holds a listener thread for up to the throttle's delay; more get 503 with {@code Retry-After}
  * @param filter     users, folders, events
  * @param policy     the sink's queue (retries are not needed: in-process)
  */
 record SseSettings(String path, int history, Duration keepAlive, int maxStreams, int backlog, Duration retry,
-                   Map<String, String> tokens, boolean passwords, EventFilter filter, DeliveryPolicy policy) {
+                   Map<String, String> tokens, boolean passwords, int passwordChecks, EventFilter filter, DeliveryPolicy policy) {
 
     static SseSettings from(Configuration c) {
         String path = c.get("path", "/events").trim();
@@ -50,6 +53,7 @@ record SseSettings(String path, int history, Duration keepAlive, int maxStreams,
         DeliveryPolicy p = DeliveryPolicy.from(c);
         return new SseSettings(path, c.getInt("history", 100, 0, 100_000), keepAlive, c.getInt("maxStreams", 32, 1, 10_000),
                 c.getInt("streamQueue", 256, 1, 100_000), retry, Map.copyOf(tokens), c.getBoolean("password", true),
+                c.getInt("passwordChecks", 8, 1, 1_000),
                 EventFilter.from(c), new DeliveryPolicy(p.queueCapacity(), 1, p.firstRetry(), p.maxRetry(), 1));
     }
 }
