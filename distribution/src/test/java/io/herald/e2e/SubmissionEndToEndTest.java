@@ -1,5 +1,8 @@
 package io.herald.e2e;
 
+import io.herald.api.auth.AuthContext;
+import io.herald.api.auth.AuthResult;
+import io.herald.api.auth.Authenticator;
 import io.herald.api.mail.Envelope;
 import io.herald.api.mail.MailAddress;
 import io.herald.api.mailbox.Folders;
@@ -9,6 +12,7 @@ import io.herald.api.plugin.HeraldPlugin;
 import io.herald.api.routing.Route;
 import io.herald.api.routing.Router;
 import io.herald.server.HeraldServer;
+import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.Message;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
@@ -34,6 +38,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,9 +53,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -273,46 +281,141 @@ class SubmissionEndToEndTest {
 
     // ------------------------------------------------------------------ brute force
 
+    static final String GUESSER = "127.0.0.1";
+    static final String ELSA_AT_HOME = "127.0.0.2";      // elsa logged in from here before: a known address
+    static final String ELSA_TRAVELLING = "127.0.0.3";   // the right password from an address never seen before
+
+    /** Counts the password checks that reach the authenticator chain (it runs first and passes everything on). */
+    static final class CountingAuthenticator implements Authenticator {
+        final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+
+        @Override public int priority() { return 1; }
+
+        @Override public AuthResult verifyPassword(String identity, char[] password, AuthContext context) {
+            calls.computeIfAbsent(identity, k -> new AtomicInteger()).incrementAndGet();
+            return AuthResult.unknownUser();   // auth-file decides
+        }
+
+        int of(String identity) {
+            AtomicInteger n = calls.get(identity);
+            return n == null ? 0 : n.get();
+        }
+    }
+
     /**
-     * The throttle counts failures per address and per account. With lockout.after = 5 and address.lockout.after =
-     * 14: five wrong passwords for elsa lock elsa (even her right password gets 454 4.7.0, from any address), while
-     * olaf from the same address still logs in; nine more failures (any accounts) lock the address, and then even
-     * olaf's right password is refused with 454 4.7.0 until lockout.period has passed.
+     * The issue's sentence: N wrong passwords are refused (the later ones slowed down), then the guesser is locked
+     * out, refused at once before any password is checked (faster than a login succeeds, which must verify the
+     * password), while the right password from another address still works. Limits: lockout.after = 5 per (address,
+     * account), address.lockout.after = 14, account.lockout.after = 12; real clients are Jakarta Mail (Angus) bound
+     * to other loopback source addresses (Linux routes all of 127/8 to lo) and a raw SMTP client.
+     *
+     * <ol>
+     *   <li>the guesser at 127.0.0.1: 5 wrong passwords for elsa → {@code 535 5.7.8}, the 3rd to 5th delayed; then
+     *       even elsa's right password from there → {@code 454 4.7.0} without reaching the authenticators;</li>
+     *   <li>elsa's right password from 127.0.0.2 and from 127.0.0.3 → logged in; olaf from the guesser's address →
+     *       logged in (the pair is locked, not the address);</li>
+     *   <li>the guesser tries 9 other accounts → its address is locked: even olaf's right password from it is
+     *       refused, from elsewhere olaf logs in;</li>
+     *   <li>distributed guessing: one wrong password for elsa from each of 127.0.0.10..16 brings elsa's account to
+     *       12 failures → elsa is locked for addresses she never logged in from (a new one gets 454), and still
+     *       gets in from 127.0.0.2 and 127.0.0.3, where she logged in within known.period.</li>
+     * </ol>
      */
     @Test
-    void bruteForceLocksTheAccountFirstThenTheAddress(@TempDir Path otherHome) throws Exception {
+    void bruteForceIsSlowedThenLockedWhileTheRightPasswordFromAnotherAddressStillWorks(@TempDir Path otherHome) throws Exception {
+        CountingAuthenticator counting = new CountingAuthenticator();
         try (HeraldServer s = builder(otherHome)
+                .plugins(List.of(new HeraldPlugin() {
+                    @Override protected void configure() { authenticator().toInstance(counting); }
+                }))
                 .set("auth", "failures.before.delay", "2").set("auth", "delay.initial", "20ms").set("auth", "delay.max", "80ms")
-                .set("auth", "lockout.after", "5").set("auth", "address.lockout.after", "14").start()) {
+                .set("auth", "lockout.after", "5").set("auth", "address.lockout.after", "14")
+                .set("auth", "account.lockout.after", "12").start()) {
             s.ensureUsers(Map.of(ELSA, ELSA_PW, OLAF, OLAF_PW));
             int port = s.submissionsPort();
-            long okNanos = timeLogin(port, OLAF, OLAF_PW, "235");
-            long wrongNanos = 0;
-            try (Client c = Client.implicitTls(port)) {
+            angusLogin(port, ELSA_AT_HOME, ELSA, ELSA_PW);   // elsa at home, before the attack
+            long okNanos = timeLogin(port, OLAF, OLAF_PW, "235 2.7.0");
+            assertThat(s.sasl().throttle().delaysApplied()).isZero();
+
+            // 1. one guesser, one account
+            long[] wrongNanos = new long[5];
+            long lockedNanos;
+            int checksBefore;
+            try (Client c = Client.implicitTls(port, GUESSER)) {
                 c.expect(220);
                 c.command("EHLO brute.test");
                 for (int i = 0; i < 5; i++) {
                     long t0 = System.nanoTime();
                     assertThat(c.command("AUTH PLAIN " + b64("\0" + ELSA + "\0wrong" + i)).last()).startsWith("535 5.7.8");
-                    wrongNanos = Math.max(wrongNanos, System.nanoTime() - t0);
+                    wrongNanos[i] = System.nanoTime() - t0;
                 }
+                assertThat(s.sasl().throttle().delaysApplied()).as("the 3rd, 4th and 5th failure replies were delayed").isEqualTo(3);
+                checksBefore = counting.of(ELSA);
+                long t0 = System.nanoTime();
+                assertThat(c.command("AUTH PLAIN " + b64("\0" + ELSA + "\0" + ELSA_PW)).last()).startsWith("454 4.7.0");
+                lockedNanos = System.nanoTime() - t0;
+                assertThat(c.command("AUTH PLAIN " + b64("\0" + ELSA + "\0wrong again")).last()).startsWith("454 4.7.0");
             }
-            assertThat(s.sasl().throttle().delaysApplied()).as("failure replies after the 2nd were delayed").isEqualTo(3);
-            System.out.printf("login ok: %d ms, slowest wrong password: %d ms, delayed in total %d ms%n",
-                    okNanos / 1_000_000, wrongNanos / 1_000_000, s.sasl().throttle().delayedMillis());
-            timeLogin(port, ELSA, ELSA_PW, "454 4.7.0");     // the account is locked
-            timeLogin(port, OLAF, OLAF_PW, "235 2.7.0");     // another account from the same address still works
-            try (Client c = Client.implicitTls(port)) {
+            assertThat(counting.of(ELSA)).as("locked attempts never reach an authenticator: no password is checked").isEqualTo(checksBefore);
+            System.out.printf("brute force (shared machine, not asserted): login ok %d ms; wrong passwords %s ms; locked %d ms; delayed in total %d ms%n",
+                    okNanos / 1_000_000, java.util.Arrays.toString(java.util.Arrays.stream(wrongNanos).map(n -> n / 1_000_000).toArray()),
+                    lockedNanos / 1_000_000, s.sasl().throttle().delayedMillis());
+
+            // 2. the right password from another address still works; so does another account from the guesser's
+            angusLogin(port, ELSA_AT_HOME, ELSA, ELSA_PW);
+            angusLogin(port, ELSA_TRAVELLING, ELSA, ELSA_PW);
+            timeLogin(port, OLAF, OLAF_PW, "235 2.7.0");
+            timeLogin(port, ELSA, ELSA_PW, "454 4.7.0");          // still locked for the guesser
+
+            // 3. the guesser walks through user names: its address is locked, for every account
+            try (Client c = Client.implicitTls(port, GUESSER)) {
                 c.expect(220);
                 c.command("EHLO brute.test");
                 for (int i = 0; i < 9; i++) assertThat(c.command("AUTH PLAIN " + b64("\0nobody" + i + "@herald.test\0x")).last()).startsWith("535 5.7.8");
+                assertThat(c.command("AUTH PLAIN " + b64("\0" + OLAF + "\0" + OLAF_PW)).last()).startsWith("454 4.7.0");
             }
-            timeLogin(port, OLAF, OLAF_PW, "454 4.7.0");     // now the address is locked: even a right password is refused
+            angusLogin(port, ELSA_TRAVELLING, OLAF, OLAF_PW);
+
+            // 4. distributed guessing: a few tries from many addresses lock the account, except where elsa logged in
+            for (int i = 10; i < 17; i++) {
+                try (Client c = Client.implicitTls(port, "127.0.0." + i)) {
+                    c.expect(220);
+                    c.command("EHLO bot.test");
+                    assertThat(c.command("AUTH PLAIN " + b64("\0" + ELSA + "\0bot" + i)).last()).startsWith("535 5.7.8");
+                }
+            }
+            assertThat(s.sasl().throttle().failures(null, ELSA)).as("the account's count starts again once it is locked").isZero();
+            try (Client c = Client.implicitTls(port, "127.0.0.20")) {
+                c.expect(220);
+                c.command("EHLO new.test");
+                assertThat(c.command("AUTH PLAIN " + b64("\0" + ELSA + "\0" + ELSA_PW)).last()).startsWith("454 4.7.0");
+                assertThat(c.command("AUTH PLAIN " + b64("\0" + OLAF + "\0" + OLAF_PW)).last()).startsWith("235 2.7.0");
+            }
+            angusLogin(port, ELSA_AT_HOME, ELSA, ELSA_PW);
+            angusLogin(port, ELSA_TRAVELLING, ELSA, ELSA_PW);
+            assertThatThrownBy(() -> angusLogin(port, "127.0.0.21", ELSA, ELSA_PW))
+                    .isInstanceOf(AuthenticationFailedException.class).hasMessageContaining("454 4.7.0");
         }
     }
 
+    /** Jakarta Mail (Angus) logs in over implicit TLS from the given loopback source address (and sends nothing). */
+    private static void angusLogin(int port, String from, String user, String password) throws Exception {
+        Properties p = new Properties();
+        p.put("mail.smtp.host", "127.0.0.1");
+        p.put("mail.smtp.port", String.valueOf(port));
+        p.put("mail.smtp.localaddress", from);
+        p.put("mail.smtp.ssl.enable", "true");
+        p.put("mail.smtp.ssl.trust", "*");
+        p.put("mail.smtp.auth", "true");
+        p.put("mail.smtp.auth.mechanisms", "PLAIN");
+        Transport t = Session.getInstance(p).getTransport("smtp");
+        t.connect(user, password);   // throws AuthenticationFailedException with the server's reply when refused
+        assertThat(t.isConnected()).isTrue();
+        t.close();
+    }
+
     private static long timeLogin(int port, String user, String password, String expected) throws Exception {
-        try (Client c = Client.implicitTls(port)) {
+        try (Client c = Client.implicitTls(port, GUESSER)) {
             c.expect(220);
             c.command("EHLO brute.test");
             long t0 = System.nanoTime();
@@ -389,13 +492,18 @@ class SubmissionEndToEndTest {
         }
 
         static Client implicitTls(int port) throws Exception {
+            return implicitTls(port, "127.0.0.1");
+        }
+
+        /** From a given loopback source address ({@code 127.0.0.2}...: Linux routes all of 127/8 to lo). */
+        static Client implicitTls(int port, String from) throws Exception {
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(null, new TrustManager[] {new X509TrustManager() {
                 public void checkClientTrusted(X509Certificate[] c, String a) { }
                 public void checkServerTrusted(X509Certificate[] c, String a) { }
                 public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
             }}, null);
-            SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
+            SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port, InetAddress.getByName(from), 0);
             s.startHandshake();
             return new Client(s);
         }

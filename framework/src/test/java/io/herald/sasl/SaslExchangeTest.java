@@ -32,7 +32,7 @@ class SaslExchangeTest {
     final ExecutorService workers = Executors.newFixedThreadPool(2);
     final List<Authenticator> chain = new ArrayList<>();
     final AuthThrottle throttle = new AuthThrottle(new AuthThrottle.Limits(1, Duration.ofMinutes(10), Duration.ofMinutes(10), 4,
-            Duration.ofMinutes(15), Duration.ofMinutes(15)), clock, scheduler);
+            Duration.ofMinutes(15), Duration.ofMinutes(15), 4, 20, Duration.ofDays(30), 10), clock, scheduler);
     // the time limit must hold the hanging authenticator, yet let a real one verify a password on a loaded machine
     final SaslService service = new SaslService(() -> chain, throttle, plugins, workers, Duration.ofSeconds(2), SaslService.ALL, true);
     final AuthContext tls = new AuthContext("", "submission", new InetSocketAddress("127.0.0.1", 40000), true);
@@ -116,8 +116,8 @@ class SaslExchangeTest {
         // from the second failure on, the reply is held back (10 minutes here) by the scheduler; no thread waits
         var held = new ArrayList<java.util.concurrent.CompletableFuture<SaslExchange.Outcome>>();
         for (int i = 0; i < 3; i++) held.add(service.begin("PLAIN", tls).start(Optional.of(wrong)).toCompletableFuture());
-        org.awaitility.Awaitility.await().until(() -> throttle.failures(null, "elsa@herald.test") == 0
-                && throttle.check(tls.remote().getAddress(), null) instanceof AuthThrottle.Verdict.Locked);
+        org.awaitility.Awaitility.await().until(() -> throttle.failures(null, "elsa@herald.test") == 4
+                && throttle.check(tls.remote().getAddress(), "elsa@herald.test") instanceof AuthThrottle.Verdict.Locked);
         assertThat(held).allSatisfy(f -> assertThat(f).isNotDone());
         // 4 failures: locked out, even with the right password, before the authenticator is asked
         var locked = get(service.begin("PLAIN", tls).start(Optional.of(b64("\0elsa@herald.test\0let it go"))));

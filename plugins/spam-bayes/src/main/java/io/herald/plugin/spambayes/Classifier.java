@@ -21,7 +21,7 @@ public final class Classifier {
     static final double UNKNOWN = 0.5;
     static final double STRENGTH = 0.45;
     static final double MIN_DISTANCE = 0.1;
-    static final int MAX_CLUES = 150;
+    static final int MAX_CLUES = 300;
 
     /** One token that counted, with its probability. */
     public record Clue(String token, double probability) { }
@@ -30,9 +30,21 @@ public final class Classifier {
     public record Result(double probability, List<Clue> clues) { }
 
     private final TokenStore store;
+    private final double strength;
+    private final double unknown;
+    private final double minDistance;
+    private final int maxClues;
 
     public Classifier(TokenStore store) {
+        this(store, STRENGTH, UNKNOWN, MIN_DISTANCE, MAX_CLUES);
+    }
+
+    Classifier(TokenStore store, double strength, double unknown, double minDistance, int maxClues) {
         this.store = store;
+        this.strength = strength;
+        this.unknown = unknown;
+        this.minDistance = minDistance;
+        this.maxClues = maxClues;
     }
 
     public Result classify(Collection<String> tokens) {
@@ -51,12 +63,12 @@ public final class Classifier {
                 double sr = Math.min(1.0, (double) spam / spamTotal);
                 double hr = Math.min(1.0, (double) ham / hamTotal);
                 double p = sr / (sr + hr);
-                double f = (STRENGTH * UNKNOWN + n * p) / (STRENGTH + n);
-                if (Math.abs(f - 0.5) >= MIN_DISTANCE) clues.add(new Clue(token, f));
+                double f = (strength * unknown + n * p) / (strength + n);
+                if (Math.abs(f - 0.5) >= minDistance) clues.add(new Clue(token, f));
             }
         });
         clues.sort((a, b) -> Double.compare(Math.abs(b.probability() - 0.5), Math.abs(a.probability() - 0.5)));
-        List<Clue> used = clues.size() > MAX_CLUES ? List.copyOf(clues.subList(0, MAX_CLUES)) : List.copyOf(clues);
+        List<Clue> used = clues.size() > maxClues ? List.copyOf(clues.subList(0, maxClues)) : List.copyOf(clues);
         if (used.isEmpty()) return new Result(0.5, used);
         double lnSpam = 0, lnHam = 0;
         for (Clue c : used) {

@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -34,6 +35,8 @@ import java.util.regex.Pattern;
  *   <li>URLs and e-mail addresses in bodies become their host and its parent domains ({@code url:example.com}).</li>
  *   <li>Words: lower-cased, 3 to 12 characters; a longer one becomes {@code skip:<first char> <length/10>}.
  *       Non-text parts contribute their type and the extension of their file name.</li>
+ *   <li>Word pairs of body text, {@code bi:click here}: the first {@link #MAX_PAIRS} adjacent pairs of each text
+ *       part, none with a {@code skip:} token.</li>
  * </ul>
  * At most {@link #MAX_TEXT} characters of text are read per part; at most {@link #MAX_TOKENS} features per message.
  */
@@ -41,6 +44,7 @@ public final class Tokenizer {
 
     static final int MAX_TEXT = 100_000;
     static final int MAX_TOKENS = 5_000;
+    static final int MAX_PAIRS = 1_000;
 
     private static final Pattern URL = Pattern.compile("(?i)\\b(https?|ftp)://([a-z0-9.-]+)(?::\\d+)?([^\\s\"'<>]*)");
     private static final Pattern EMAIL = Pattern.compile("(?i)[a-z0-9._%+-]+@([a-z0-9-]+(?:\\.[a-z0-9-]+)+)");
@@ -151,7 +155,13 @@ public final class Tokenizer {
             }
             Matcher e = EMAIL.matcher(text);
             while (e.find()) host("email", e.group(1));
-            for (String w : words(text)) add(out, w);
+            List<String> words = words(text);
+            for (String w : words) add(out, w);
+            // word pairs ("click here", "free money"): context single words lack; summarised long tokens are left out
+            for (int i = 1; i < words.size() && i <= MAX_PAIRS; i++) {
+                String a = words.get(i - 1), b = words.get(i);
+                if (!a.startsWith("skip:") && !b.startsWith("skip:")) add(out, "bi:" + a + " " + b);
+            }
         }
 
         private String html(String html) {

@@ -18,9 +18,10 @@ import java.util.Random;
  *
  * <p>Split: each of the four labelled folders ({@code spam/spam}, {@code spam/spam_2}, {@code ham/easy_ham},
  * {@code ham/hard_ham}) is sorted by name, shuffled with {@code new Random(42)}, and cut 70 % train / 30 % test
- * (stratified by folder). Validation: the last 20 % of each folder's training part. Tuning looked only at the
- * validation figures (train on the other 80 % of the training part); the test figures come from training on the
- * whole training part and scoring the test part once.
+ * (stratified by folder). Choices (tokenizer, classifier settings, the junk cut-off) are made on 5-fold
+ * cross-validation inside the training part ({@link #crossValidate}); the older single validation split (the last
+ * 20 % of each folder's training part) is still available. The test figures come from training on the whole training
+ * part and scoring the test part once.
  */
 public final class BayesEvaluation {
 
@@ -82,6 +83,49 @@ public final class BayesEvaluation {
         return out;
     }
 
+    /**
+     * {@code k}-fold cross-validation inside the training part only (the test part is never read): each folder's
+     * training list (already shuffled) is dealt into {@code k} folds by position ({@code i % k}); each fold is scored
+     * by a store trained on the other {@code k - 1}. Every message is tokenized once. Used to choose tokenizer and
+     * classifier settings and cut-offs without looking at the test part.
+     */
+    static List<Scored> crossValidate(List<Parts> parts, int k) throws IOException {
+        Tokenizer tokenizer = new Tokenizer();
+        Map<Path, java.util.Set<String>> tokens = new java.util.HashMap<>();
+        for (Parts p : parts) {
+            for (Path f : p.train()) {
+                try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(f), 1 << 16)) {
+                    tokens.put(f, tokenizer.tokenize(in));
+                }
+            }
+        }
+        ScoreBands bands = ScoreBands.parse(ScoreBands.DEFAULT);
+        List<Scored> out = new ArrayList<>();
+        for (int fold = 0; fold < k; fold++) {
+            TokenStore store = new TokenStore();
+            for (Parts p : parts) {
+                for (int i = 0; i < p.train().size(); i++) if (i % k != fold) store.add(tokens.get(p.train().get(i)), p.spam(), +1);
+            }
+            Classifier classifier = new Classifier(store);
+            for (Parts p : parts) {
+                for (int i = 0; i < p.train().size(); i++) {
+                    if (i % k != fold) continue;
+                    Path f = p.train().get(i);
+                    double prob = classifier.classify(tokens.get(f)).probability();
+                    out.add(new Scored(p.spam(), p.folder().endsWith("hard_ham"), prob, bands.reason(prob).score(), f));
+                }
+            }
+        }
+        return out;
+    }
+
+    static void printTable(List<Scored> scored, PrintStream out) {
+        out.println(confusion(scored, s -> s.score() >= 5.0).line("score >= 5.0 (junk)"));
+        for (double cut : new double[] {0.5, 0.8, 0.9, 0.95, 0.99, 0.995, 0.998, 0.999}) {
+            out.println(confusion(scored, s -> s.probability() >= cut).line("probability >= " + cut));
+        }
+    }
+
     static Confusion confusion(List<Scored> scored, java.util.function.Predicate<Scored> flagged) {
         int tp = 0, fn = 0, fp = 0, tn = 0, hard = 0, hardFp = 0;
         for (Scored s : scored) {
@@ -95,42 +139,55 @@ public final class BayesEvaluation {
         return new Confusion(tp, fn, fp, tn, hard, hardFp);
     }
 
-    /** Runs validation and test; returns the test confusion at the default junk threshold (score ≥ 5.0). */
+    /**
+     * Runs 5-fold cross-validation inside the training part (where the cut-off was chosen), then trains on the whole
+     * training part and scores the test part once. {@code -Dherald.eval.split=cv} runs only the cross-validation and
+     * {@code -Dherald.eval.split=validation} only the single validation split: both never read the test part, for
+     * trying changes. Returns the confusion at the default junk threshold (score ≥ 5.0) of the last table printed.
+     */
     public static Confusion run(Path corpus, PrintStream out, Path splitDir) throws IOException {
         long t0 = System.nanoTime();
         List<Parts> parts = split(corpus, 0.7, 0);
         for (Parts p : parts) {
             out.printf(Locale.ROOT, "%-28s train %4d (validation %3d of them)  test %4d%n", p.folder(), p.train().size(), p.validation().size(), p.test().size());
         }
-        // -Dherald.eval.split=validation scores only the validation split: for trying changes without seeing the test part
-        boolean validationOnly = "validation".equals(System.getProperty("herald.eval.split"));
-        for (boolean validation : validationOnly ? new boolean[] {true} : new boolean[] {true, false}) {
-            List<Scored> scored = trainAndScore(parts, validation);
-            out.println(validation ? "-- validation (train on 80% of the training part, score the other 20%)" : "-- test (train on the whole training part, score the test part)");
-            out.println(confusion(scored, s -> s.score() >= 5.0).line("score >= 5.0 (junk)"));
-            for (double cut : new double[] {0.5, 0.8, 0.9, 0.95, 0.99, 0.995, 0.998, 0.999}) {
-                out.println(confusion(scored, s -> s.probability() >= cut).line("probability >= " + cut));
-            }
-            if (validation) {
-                for (Scored s : scored) {
-                    boolean f = s.score() >= 5.0;
-                    if (f != s.spam()) out.printf(Locale.ROOT, "   validation miss: %s p=%.4f %s%n", s.spam() ? "spam" : "ham", s.probability(), s.file().getFileName());
+        String mode = System.getProperty("herald.eval.split", "");
+        List<Scored> scored;
+        if (mode.equals("validation")) {
+            scored = trainAndScore(parts, true);
+            out.println("-- validation (train on 80% of the training part, score the other 20%)");
+            printTable(scored, out);
+            printMisses(scored, "validation", out);
+        } else {
+            scored = crossValidate(parts, 5);
+            out.println("-- 5-fold cross-validation inside the training part (the test part is not read)");
+            printTable(scored, out);
+            printMisses(scored, "cv", out);
+            if (!mode.equals("cv")) {
+                scored = trainAndScore(parts, false);
+                out.println("-- test (train on the whole training part, score the test part)");
+                printTable(scored, out);
+                if (splitDir != null) {
+                    Files.createDirectories(splitDir);
+                    List<String> lines = new ArrayList<>();
+                    for (Scored s : scored) lines.add((s.spam() ? "spam" : "ham") + "\t" + String.format(Locale.ROOT, "%.4f", s.probability()) + "\t" + s.file());
+                    Files.write(splitDir.resolve("test-split.tsv"), lines);
+                    out.println("test split with probabilities written to " + splitDir.resolve("test-split.tsv"));
                 }
-            }
-            if (!validation && splitDir != null) {
-                Files.createDirectories(splitDir);
-                List<String> lines = new ArrayList<>();
-                for (Scored s : scored) lines.add((s.spam() ? "spam" : "ham") + "\t" + String.format(Locale.ROOT, "%.4f", s.probability()) + "\t" + s.file());
-                Files.write(splitDir.resolve("test-split.tsv"), lines);
-                out.println("test split with probabilities written to " + splitDir.resolve("test-split.tsv"));
             }
         }
         out.printf(Locale.ROOT, "evaluation took %.1f s%n", (System.nanoTime() - t0) / 1e9);
-        return confusion(trainAndScore(parts, validationOnly), s -> s.score() >= 5.0);
+        return confusion(scored, s -> s.score() >= 5.0);
+    }
+
+    private static void printMisses(List<Scored> scored, String label, PrintStream out) {
+        for (Scored s : scored) {
+            if ((s.score() >= 5.0) != s.spam()) out.printf(Locale.ROOT, "   %s miss: %s p=%.4f %s%n", label, s.spam() ? "spam" : "ham", s.probability(), s.file().getFileName());
+        }
     }
 
     public static void main(String[] args) throws IOException {
-        Path corpus = Path.of(args.length > 0 ? args[0] : System.getProperty("herald.corpus", "../shared/corpus"));
+        Path corpus = Path.of(args.length > 0 ? args[0] : System.getProperty("herald.corpus", "../../../shared/corpus"));
         run(corpus, System.out, Path.of("target/spam-eval"));
     }
 }
