@@ -19,6 +19,9 @@ final class Args {
         }
     }
 
+    /** The most digits a literal's length may have (as {@link CommandReader} frames them): 10^12 octets. */
+    static final int MAX_LITERAL_DIGITS = 12;
+
     private final byte[] b;
     private int p;
 
@@ -174,7 +177,9 @@ final class Args {
         expect('{');
         int s = p;
         while (p < b.length && b[p] >= '0' && b[p] <= '9') p++;
-        if (p == s) throw new Bad("Bad literal length");
+        // bounded before it is converted, like every number the client writes (number(), CommandReader): 20 digits
+        // would overflow a long (a NumberFormatException escaped: "* BYE Internal server error"; ImapParserRegressionTest)
+        if (p == s || p - s > MAX_LITERAL_DIGITS) throw new Bad("Bad literal length");
         long n = Long.parseLong(new String(b, s, p - s, StandardCharsets.US_ASCII));
         tryChar('+');
         expect('}');

@@ -220,7 +220,7 @@ final class Commands {
         }
         String reference = ImapSession.folderArg(a.astring());
         a.sp();
-        String pattern = ModifiedUtf7.decode(a.listMailbox());
+        String pattern = ImapSession.patternArg(a.listMailbox());
         List<String> returns = List.of();
         if (a.more()) {
             if (!a.atom().equalsIgnoreCase("RETURN")) throw new Args.Bad("Expected RETURN");
@@ -258,7 +258,7 @@ final class Commands {
         a.sp();
         String reference = ImapSession.folderArg(a.astring());
         a.sp();
-        String pattern = ModifiedUtf7.decode(a.listMailbox());
+        String pattern = ImapSession.patternArg(a.listMailbox());
         a.end();
         Pattern match = pattern(reference + pattern);
         List<String> folders = store().folders(s.user);
@@ -405,15 +405,24 @@ final class Commands {
             return out;
         }
         int exists = sel.exists();
+        List<long[]> ranges = new ArrayList<>();
         for (String part : set.split(",", -1)) {
             int colon = part.indexOf(':');
             long a = msn(colon < 0 ? part : part.substring(0, colon), exists);
             long b = colon < 0 ? a : msn(part.substring(colon + 1), exists);
             long lo = Math.min(a, b), hi = Math.max(a, b);
             if (lo < 1 || hi > exists) throw new Args.Bad("Invalid message sequence number in " + set + " (" + exists + " messages)");
-            for (long m = lo; m <= hi; m++) out.add(sel.uid((int) m));
+            ranges.add(new long[] {lo, hi});
         }
-        return new ArrayList<>(new TreeSet<>(out));
+        // overlapping ranges are merged before they are expanded: "1:*,1:*,..." (16,000 times within the command
+        // length limit) once listed every message once per range, memory and time multiplied by the mailbox size
+        ranges.sort(java.util.Comparator.comparingLong(r -> r[0]));
+        long next = 1;   // the first number not listed yet; UIDs grow with sequence numbers, so out stays sorted
+        for (long[] r : ranges) {
+            for (long m = Math.max(r[0], next); m <= r[1]; m++) out.add(sel.uid((int) m));
+            next = Math.max(next, r[1] + 1);
+        }
+        return out;
     }
 
     private static int firstAtLeast(Selected sel, long uid) {

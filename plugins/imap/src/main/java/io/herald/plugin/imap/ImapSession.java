@@ -667,6 +667,19 @@ final class ImapSession {
         }
     }
 
+    /**
+     * A LIST / LSUB pattern from the client, decoded like a mailbox name. Every mailbox name or pattern the client
+     * sends goes through this or {@link #folderArg}: modified UTF-7 refuses 8-bit and control characters with an
+     * IllegalArgumentException, which escaped from LIST and LSUB as an internal error (found by ImapCommandFuzzTest).
+     */
+    static String patternArg(String raw) throws Args.Bad {
+        try {
+            return ModifiedUtf7.decode(raw);
+        } catch (IllegalArgumentException e) {
+            throw new Args.Bad("Mailbox pattern is not valid modified UTF-7");
+        }
+    }
+
     static String folderOut(String name) {
         return ModifiedUtf7.encode(name);
     }

@@ -62,7 +62,26 @@ final class Search {
         return a.peekWord();
     }
 
+    /**
+     * How deeply search keys may nest (parenthesised lists, NOT, OR). The grammar (RFC 3501 §9) has no bound, but
+     * both this parser and the store's evaluation recurse once per level: without a bound, {@code SEARCH (((...} or
+     * {@code NOT NOT ...} within the command length limit overflowed the worker's stack (a StackOverflowError,
+     * "* BYE Internal server error"). Clients nest OR for each alternative term: 100 levels is far beyond them.
+     */
+    static final int MAX_DEPTH = 100;
+
+    private int depth;
+
     private SearchCriteria key(Args a) throws Args.Bad {
+        if (++depth > MAX_DEPTH) throw new Args.Bad("Search keys nested more than " + MAX_DEPTH + " levels deep");
+        try {
+            return keyAtThisDepth(a);
+        } finally {
+            depth--;
+        }
+    }
+
+    private SearchCriteria keyAtThisDepth(Args a) throws Args.Bad {
         if (a.tryChar('(')) {
             List<SearchCriteria> list = new ArrayList<>();
             do {
