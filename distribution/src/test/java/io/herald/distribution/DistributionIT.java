@@ -305,12 +305,7 @@ class DistributionIT {
             assertThat(r.readLine()).startsWith("* OK [CAPABILITY IMAP4rev1").contains("STARTTLS", "LOGINDISABLED");
         }
         // implicit TLS port (2993 + offset): log in as olaf, find the message delivered over SMTP
-        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-        ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
-            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
-            @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
-        }}, null);
+        javax.net.ssl.SSLContext ctx = trustingEverything();
         try (Socket tls = ctx.getSocketFactory().createSocket("127.0.0.1", 2993 + offset)) {
             tls.setSoTimeout(20_000);
             BufferedReader r = new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.UTF_8));
@@ -325,6 +320,92 @@ class DistributionIT {
                     .contains("* SEARCH 1").anyMatch(l -> l.startsWith("d OK"));
         }
         assertThat(server.log()).contains("IMAP listener imaps on /127.0.0.1:" + (2993 + offset));
+    }
+
+    /**
+     * A user added with {@code herald user add} while the server runs receives mail over real SMTP and logs in over
+     * IMAP and POP3 to an INBOX with the special-use folders, without a restart; an alias to an address that cannot
+     * receive is refused at RCPT (550 5.1.1) and nothing is accepted, so no bounce can go to a forged sender.
+     */
+    @Test
+    void aUserAddedWhileTheServerRunsReceivesMailAndLogsInAndADeadAliasIsRefusedAtRcpt() throws Exception {
+        Server server = start();
+        server.awaitSmtp(START_TIMEOUT);
+        int offset = server.smtpPort - DEFAULT_SMTP_PORT;
+        Result add = heraldWithInput("Anna-pass-123456\n", "user", "add", "anna@herald.test");
+        assertThat(add.exit).as(add.stderr()).isZero();
+        Result alias = heraldWithInput("", "user", "alias", "info@herald.test", "anna@herald.test");
+        assertThat(alias.exit).as(alias.stderr()).isZero();
+        Result dead = heraldWithInput("", "user", "alias", "ghost@herald.test", "nobody@herald.test");
+        assertThat(dead.exit).as(dead.stderr()).isZero();
+        Thread.sleep(1100); // the running server reads the user file again at most once a second
+
+        SmtpClient.send(server.smtpPort, "elsa@herald.test", "anna@herald.test", message("for anna"));
+        SmtpClient.send(server.smtpPort, "elsa@herald.test", "info@herald.test", message("for info"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (listLinesOf(this::herald, "anna@herald.test").size() < 2) {
+            if (System.nanoTime() > deadline) fail("not delivered to anna:\n" + server.log());
+            Thread.sleep(200);
+        }
+
+        try (Socket s = new Socket("127.0.0.1", server.smtpPort)) {
+            s.setSoTimeout(30_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+            OutputStream out = s.getOutputStream();
+            SmtpClient.expect(in, 220);
+            SmtpClient.command(out, in, "EHLO client.herald.test", 250);
+            SmtpClient.command(out, in, "MAIL FROM:<forged@victim.example>", 250);
+            out.write("RCPT TO:<ghost@herald.test>\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(in.readLine()).startsWith("550 5.1.1").contains("ghost@herald.test");
+            out.write("DATA\r\n".getBytes(StandardCharsets.US_ASCII));       // no recipient: nothing can be accepted
+            out.flush();
+            assertThat(in.readLine()).matches("(503|554) .*");
+            SmtpClient.command(out, in, "QUIT", 221);
+        }
+        assertThat(server.log()).doesNotContain("no such mailbox: nobody@herald.test");
+
+        javax.net.ssl.SSLContext ctx = trustingEverything();
+        try (Socket tls = ctx.getSocketFactory().createSocket("127.0.0.1", 2993 + offset)) {
+            tls.setSoTimeout(20_000);
+            BufferedReader r = new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.UTF_8));
+            OutputStream w = tls.getOutputStream();
+            assertThat(r.readLine()).startsWith("* OK");
+            w.write(("a LOGIN anna@herald.test Anna-pass-123456\r\nb LIST \"\" \"*\"\r\nc SELECT INBOX\r\n"
+                    + "d LOGOUT\r\n").getBytes(StandardCharsets.UTF_8));
+            w.flush();
+            List<String> lines = new ArrayList<>();
+            for (String l; (l = r.readLine()) != null; ) lines.add(l);
+            assertThat(lines).as(String.join("\n", lines)).anyMatch(l -> l.startsWith("a OK"))
+                    .anyMatch(l -> l.startsWith("* LIST") && l.endsWith("INBOX"))
+                    .anyMatch(l -> l.startsWith("* LIST") && l.contains("\\Sent"))
+                    .anyMatch(l -> l.startsWith("* LIST") && l.contains("\\Junk"))
+                    .contains("* 2 EXISTS").anyMatch(l -> l.startsWith("c OK [READ-WRITE]"));
+        }
+        try (Socket tls = ctx.getSocketFactory().createSocket("127.0.0.1", 2995 + offset)) {
+            tls.setSoTimeout(20_000);
+            BufferedReader r = new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.UTF_8));
+            OutputStream w = tls.getOutputStream();
+            assertThat(r.readLine()).startsWith("+OK");
+            w.write("USER anna@herald.test\r\n".getBytes(StandardCharsets.US_ASCII));
+            w.flush();
+            assertThat(r.readLine()).startsWith("+OK");
+            w.write("PASS Anna-pass-123456\r\nSTAT\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+            w.flush();
+            assertThat(r.readLine()).startsWith("+OK");
+            assertThat(r.readLine()).startsWith("+OK 2 ");
+        }
+    }
+
+    /** TLS to the distribution's self-signed certificate (loopback only). */
+    static javax.net.ssl.SSLContext trustingEverything() throws Exception {
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
+        }}, null);
+        return ctx;
     }
 
     static List<String> listLinesOf(Tool herald, String address) throws Exception {
@@ -347,6 +428,16 @@ class DistributionIT {
 
     Result herald(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(herald.toString(), "--home", home.toString()));
+        cmd.addAll(List.of(args));
+        return run(cmd, tmp, Duration.ofSeconds(60));
+    }
+
+    /** {@code bin/herald} with {@code input} on its standard input (a password for {@code user add}). */
+    Result heraldWithInput(String input, String... args) throws Exception {
+        Path in = Files.createTempFile(tmp, "in", ".txt");
+        Files.writeString(in, input);
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "exec \"$0\" \"$@\" < \"" + in + "\"", herald.toString(),
+                "--home", home.toString()));
         cmd.addAll(List.of(args));
         return run(cmd, tmp, Duration.ofSeconds(60));
     }

@@ -305,6 +305,12 @@ public final class SmtpServer implements AutoCloseable {
                 io.closeNow();
                 return;
             }
+            if (cause instanceof org.apache.mina.core.write.WriteToClosedSessionException) {
+                // routine: the client closed first (swaks after QUIT over TLS, every time)
+                log.debug("{}: {}", io.getRemoteAddress(), cause.toString());
+                io.closeNow();
+                return;
+            }
             log.warn("{}: {}", io.getRemoteAddress(), cause.toString());
             io.closeNow();
         }

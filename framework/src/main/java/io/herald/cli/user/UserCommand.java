@@ -36,8 +36,16 @@ public final class UserCommand {
     final InputStream stdin;
     final PrintStream out;
 
+    /** The server's local domains, for the warning about a user outside them; null when unknown (no warning). */
+    final Supplier<java.util.Set<String>> localDomains;
+
     public UserCommand(Supplier<UserAdmin> admin, InputStream stdin, PrintStream out) {
+        this(admin, null, stdin, out);
+    }
+
+    public UserCommand(Supplier<UserAdmin> admin, Supplier<java.util.Set<String>> localDomains, InputStream stdin, PrintStream out) {
         this.admin = admin;
+        this.localDomains = localDomains;
         this.stdin = stdin;
         this.out = out;
     }
@@ -51,7 +59,13 @@ public final class UserCommand {
                 return f.open(configs.get(f.plugin()), paths.pluginData(f.plugin()));
             }
             throw new IllegalStateException("no user database plugin (such as auth-file) is installed");
-        }, System.in, System.out);
+        }, () -> localDomains(home), System.in, System.out);
+    }
+
+    /** The local domains of {@code conf/herald.cfg} ({@code domains}) of the server at {@code home}. */
+    static java.util.Set<String> localDomains(Path home) {
+        ConfigStore configs = new ConfigStore(new HeraldPaths(home).conf(), java.util.Map.of());
+        return io.herald.config.ConfiguredIdentity.from(configs.get("herald")).localDomains();
     }
 
     /**
@@ -62,7 +76,26 @@ public final class UserCommand {
         return new UserCommand(() -> {
             Path h = home.get();
             return forHome(h, loader.apply(h)).admin.get();
-        }, System.in, System.out);
+        }, () -> localDomains(home.get()), System.in, System.out);
+    }
+
+    /**
+     * A user outside the local domains is kept (it can log in and submit mail) but gets no mailbox and receives
+     * nothing here: said on stderr, since that is rarely what was meant.
+     */
+    void warnIfNotLocal(String address, picocli.CommandLine.Model.CommandSpec spec) {
+        if (localDomains == null) return;
+        String domain = address.substring(address.lastIndexOf('@') + 1).toLowerCase(java.util.Locale.ROOT);
+        java.util.Set<String> local;
+        try {
+            local = localDomains.get();
+        } catch (RuntimeException e) { // a broken herald.cfg: the server says so at start; the user was added
+            return;
+        }
+        if (local.contains(domain)) return;
+        spec.commandLine().getErr().println("herald user " + spec.name() + ": warning: " + domain
+                + " is not a local domain (conf/herald.cfg domains = " + String.join(",", local) + "): " + address
+                + " can log in and submit mail, but gets no mailbox and receives no mail here");
     }
 
     char[] readPassword() throws IOException {
@@ -112,6 +145,7 @@ public final class UserCommand {
                 Arrays.fill(pw, '\0');
             }
             parent.out.println("added " + address);
+            parent.warnIfNotLocal(address, spec);
             return 0;
         }
     }

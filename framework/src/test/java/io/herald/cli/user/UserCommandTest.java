@@ -71,4 +71,26 @@ class UserCommandTest {
         assertThat(cl.execute("list")).isEqualTo(1);
         assertThat(err.toString()).startsWith("herald user list: no user database plugin");
     }
+
+    @Test
+    void aUserOutsideTheLocalDomainsIsAddedWithAWarning() {
+        Fake fake = new Fake();
+        java.io.StringWriter err = new java.io.StringWriter();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        CommandLine cl = new CommandLine(new UserCommand(() -> fake, () -> java.util.Set.of("herald.test"),
+                new ByteArrayInputStream("pw-1\n".getBytes(StandardCharsets.UTF_8)), new PrintStream(out, true, StandardCharsets.UTF_8)));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        assertThat(cl.execute("add", "x@Nowhere.example")).isZero();
+        assertThat(fake.users).containsKey("x@Nowhere.example");
+        assertThat(err.toString()).isEqualTo("herald user add: warning: nowhere.example is not a local domain "
+                + "(conf/herald.cfg domains = herald.test): x@Nowhere.example can log in and submit mail, but gets no "
+                + "mailbox and receives no mail here" + System.lineSeparator());
+
+        err.getBuffer().setLength(0);
+        cl = new CommandLine(new UserCommand(() -> fake, () -> java.util.Set.of("herald.test"),
+                new ByteArrayInputStream("pw-2\n".getBytes(StandardCharsets.UTF_8)), new PrintStream(out, true, StandardCharsets.UTF_8)));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        assertThat(cl.execute("add", "anna@HERALD.test")).isZero();
+        assertThat(err.toString()).isEmpty();
+    }
 }

@@ -2,21 +2,36 @@ package io.herald.plugin.authfile;
 
 import io.herald.api.mail.Envelope;
 import io.herald.api.mail.MailAddress;
+import io.herald.api.mailbox.MailboxException;
 import io.herald.api.routing.Route;
 import io.herald.api.routing.Router;
 import jakarta.inject.Inject;
 
 /**
  * Routes an alias of the user file ({@code alias postmaster@herald.test -> elsa@herald.test}) to the mailbox it
- * leads to. Priority 5: before route-local (10), which would refuse the alias as an unknown mailbox.
+ * leads to, and makes sure a user of the file has a mailbox before route-local looks for it. Priority 5: before
+ * route-local (10), which would refuse the alias, or a user without a mailbox yet, as an unknown mailbox.
+ *
+ * <p>An alias whose target cannot receive ({@link Mailboxes#canReceive}: neither a user of the file in a local
+ * domain nor an existing mailbox) is refused here with {@code 550 5.1.1} (RFC 3463: bad destination mailbox
+ * address): accepting it would only turn into a bounce later, sent to an envelope sender that may be forged.
+ *
+ * <p>Creating a user's missing mailbox is the one side effect, and it is idempotent: routing the same recipient
+ * again (at delivery time) finds the mailbox and changes nothing.
  */
 public final class AliasRouter implements Router {
 
+    /** RFC 5321 §4.2.2 / RFC 3463: the mailbox does not exist. */
+    static final int MAILBOX_UNAVAILABLE = 550;
+    static final String BAD_DESTINATION_MAILBOX = "5.1.1";
+
     private final UserDatabase users;
+    private final Mailboxes mailboxes;
 
     @Inject
-    public AliasRouter(UserDatabase users) {
+    public AliasRouter(UserDatabase users, Mailboxes mailboxes) {
         this.users = users;
+        this.mailboxes = mailboxes;
     }
 
     @Override
@@ -26,6 +41,17 @@ public final class AliasRouter implements Router {
 
     @Override
     public Route route(Envelope envelope, MailAddress recipient) {
-        return users.resolveAlias(recipient.canonical()).<Route>map(Route::local).orElse(Route.pass());
+        var target = users.resolveAlias(recipient.canonical());
+        try {
+            if (target.isEmpty()) {
+                mailboxes.provision(recipient.canonical()); // a user added while the server runs: route-local finds it
+                return Route.pass();
+            }
+            if (mailboxes.canReceive(target.get())) return Route.local(target.get());
+        } catch (MailboxException e) {
+            // fail closed (Router contract): 451 4.3.0 at RCPT, a deferred delivery later
+            throw new IllegalStateException("cannot create the mailbox for <" + recipient + ">: " + e.getMessage(), e);
+        }
+        return Route.refuse(MAILBOX_UNAVAILABLE, BAD_DESTINATION_MAILBOX, "<" + recipient + ">: no such user here");
     }
 }

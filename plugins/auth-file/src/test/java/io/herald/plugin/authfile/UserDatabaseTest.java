@@ -8,6 +8,9 @@ import io.herald.api.auth.AuthContext;
 import io.herald.api.auth.AuthResult;
 import io.herald.api.auth.Authenticator;
 import io.herald.api.config.Configuration;
+import io.herald.api.config.ServerIdentity;
+import io.herald.api.mailbox.Folders;
+import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.mail.Envelope;
 import io.herald.api.mail.MailAddress;
 import io.herald.api.plugin.PluginContext;
@@ -55,8 +58,18 @@ class UserDatabaseTest {
         @Override public Set<String> keys() { return values.keySet(); }
     }
 
+    static final ServerIdentity LOCAL = new ServerIdentity() {
+        @Override public String hostname() { return "mx.herald.test"; }
+        @Override public Set<String> localDomains() { return Set.of("herald.test"); }
+    };
+    final SmallStore store = new SmallStore();
+
     UserDatabase db() {
         return new UserDatabase(dir.resolve("users"), 4096, clock);
+    }
+
+    Mailboxes mailboxes(UserDatabase db) {
+        return new Mailboxes(db, store, LOCAL);
     }
 
     @Test
@@ -74,7 +87,7 @@ class UserDatabaseTest {
     void verifiesRightAndWrongPasswordsAndOffersScram() throws Exception {
         UserDatabase db = db();
         db.add("elsa@herald.test", "let it go".toCharArray());
-        FileAuthenticator auth = new FileAuthenticator(db);
+        FileAuthenticator auth = new FileAuthenticator(db, mailboxes(db));
         assertThat(auth.verifyPassword("ELSA@herald.test", "let it go".toCharArray(), CTX)).isEqualTo(AuthResult.authenticated("elsa@herald.test"));
         assertThat(auth.verifyPassword("elsa@herald.test", "let it snow".toCharArray(), CTX)).isInstanceOf(AuthResult.Failed.class);
         assertThat(auth.verifyPassword("olaf@herald.test", "x".toCharArray(), CTX)).isInstanceOf(AuthResult.UnknownUser.class);
@@ -103,13 +116,13 @@ class UserDatabaseTest {
         db.add("elsa@herald.test", "let it go".toCharArray());
         db.addAlias("postmaster@herald.test", "elsa@herald.test");
         db.addAlias("queen@herald.test", "postmaster@herald.test");
-        AliasRouter router = new AliasRouter(db);
+        AliasRouter router = new AliasRouter(db, mailboxes(db));
         assertThat(router.priority()).isLessThan(10);
         Envelope env = new Envelope(Optional.empty(), List.of(), Map.of());
         assertThat(router.route(env, new MailAddress("PostMaster", "herald.test"))).isEqualTo(Route.local("elsa@herald.test"));
         assertThat(router.route(env, new MailAddress("queen", "herald.test"))).isEqualTo(Route.local("elsa@herald.test"));
         assertThat(router.route(env, new MailAddress("elsa", "herald.test"))).isEqualTo(Route.pass());
-        assertThat(new FileAuthenticator(db).addressesOf("elsa@herald.test")).containsExactly("postmaster@herald.test", "queen@herald.test");
+        assertThat(new FileAuthenticator(db, mailboxes(db)).addressesOf("elsa@herald.test")).containsExactly("postmaster@herald.test", "queen@herald.test");
         assertThat(Files.readString(db.file())).contains("alias postmaster@herald.test -> elsa@herald.test");
     }
 
@@ -148,7 +161,7 @@ class UserDatabaseTest {
         UserDatabase check = db();
         assertThat(check.list()).hasSize(40);
         assertThat(check.aliases()).hasSize(40);
-        assertThat(new FileAuthenticator(check).verifyPassword("u3-7@herald.test", "pw7".toCharArray(), CTX)).isInstanceOf(AuthResult.Authenticated.class);
+        assertThat(new FileAuthenticator(check, mailboxes(check)).verifyPassword("u3-7@herald.test", "pw7".toCharArray(), CTX)).isInstanceOf(AuthResult.Authenticated.class);
         assertThat(Files.readAllLines(check.file())).filteredOn(l -> !l.startsWith("#")).hasSize(80);
     }
 
@@ -159,6 +172,8 @@ class UserDatabaseTest {
             binder.bind(PluginContext.class).toInstance(new PluginContext("auth-file", config, dir, false));
             binder.bind(Configuration.class).toInstance(config);
             binder.bind(Clock.class).toInstance(clock);
+            binder.bind(MailboxStore.class).toInstance(store);
+            binder.bind(ServerIdentity.class).toInstance(LOCAL);
         }, new AuthFilePlugin());
         assertThat(new AuthFilePlugin().configPid()).isEqualTo("auth-file");
         Set<Authenticator> auths = injector.getInstance(Key.get(new TypeLiteral<Set<Authenticator>>() { }));
@@ -168,5 +183,78 @@ class UserDatabaseTest {
         injector.getInstance(UserDatabase.class).add("elsa@herald.test", "x".toCharArray());
         assertThat(auths.iterator().next().verifyPassword("elsa@herald.test", "x".toCharArray(), CTX)).isInstanceOf(AuthResult.Authenticated.class);
         assertThat(dir.resolve("users")).exists();
+    }
+
+    @Test
+    void aUserAddedWhileTheServerRunsGetsAMailboxAtItsFirstDeliveryOrLogin() throws Exception {
+        UserDatabase server = db();
+        UserDatabase cli = db(); // 'bin/herald user add' in another process
+        AliasRouter router = new AliasRouter(server, mailboxes(server));
+        FileAuthenticator auth = new FileAuthenticator(server, mailboxes(server));
+        Envelope env = new Envelope(Optional.empty(), List.of(), Map.of());
+        cli.add("anna@herald.test", "Anna-pass-123456".toCharArray());
+        cli.add("bert@herald.test", "Bert-pass-123456".toCharArray());
+        clock.now = clock.now.plus(Duration.ofSeconds(1));
+
+        // RCPT TO:<anna@...>: the alias router creates the mailbox, route-local (next) finds it
+        assertThat(router.route(env, new MailAddress("Anna", "herald.test"))).isEqualTo(Route.pass());
+        assertThat(store.exists("anna@herald.test")).isTrue();
+        assertThat(store.folders("anna@herald.test")).containsExactlyElementsOf(Folders.DEFAULTS);
+        // again (delivery time): nothing more is created
+        router.route(env, new MailAddress("anna", "herald.test"));
+        assertThat(store.creates).isEqualTo(1);
+
+        // a login (IMAP LOGIN, POP3 PASS, SMTP AUTH PLAIN) creates it too; a wrong password does not
+        assertThat(auth.verifyPassword("bert@herald.test", "wrong-password".toCharArray(), CTX)).isInstanceOf(AuthResult.Failed.class);
+        assertThat(store.exists("bert@herald.test")).isFalse();
+        assertThat(auth.verifyPassword("BERT@herald.test", "Bert-pass-123456".toCharArray(), CTX))
+                .isEqualTo(AuthResult.authenticated("bert@herald.test"));
+        assertThat(store.exists("bert@herald.test")).isTrue();
+
+        // someone unknown gets nothing
+        assertThat(router.route(env, new MailAddress("carl", "herald.test"))).isEqualTo(Route.pass());
+        assertThat(auth.verifyPassword("carl@herald.test", "x".toCharArray(), CTX)).isInstanceOf(AuthResult.UnknownUser.class);
+        assertThat(store.mailboxes()).containsExactly("anna@herald.test", "bert@herald.test");
+    }
+
+    @Test
+    void scramLoginsCreateTheMailboxToo() throws Exception {
+        UserDatabase db = db();
+        db.add("dora@herald.test", "Dora-pass-123456".toCharArray());
+        assertThat(new FileAuthenticator(db, mailboxes(db)).scramCredential("dora@herald.test", CTX)).isPresent();
+        assertThat(store.exists("dora@herald.test")).isTrue();
+    }
+
+    @Test
+    void aUserOutsideTheLocalDomainsGetsNoMailbox() throws Exception {
+        UserDatabase db = db();
+        db.add("x@nowhere.example", "X-pass-123456789".toCharArray());
+        Envelope env = new Envelope(Optional.empty(), List.of(), Map.of());
+        assertThat(new AliasRouter(db, mailboxes(db)).route(env, new MailAddress("x", "nowhere.example"))).isEqualTo(Route.pass());
+        assertThat(new FileAuthenticator(db, mailboxes(db)).verifyPassword("x@nowhere.example", "X-pass-123456789".toCharArray(), CTX))
+                .isInstanceOf(AuthResult.Authenticated.class);
+        assertThat(store.mailboxes()).isEmpty();
+    }
+
+    @Test
+    void anAliasWhoseTargetCannotReceiveIsRefusedAtRcpt() throws Exception {
+        UserDatabase db = db();
+        db.add("anna@herald.test", "Anna-pass-123456".toCharArray());
+        db.addAlias("info@herald.test", "anna@herald.test");        // a user without a mailbox yet: created
+        db.addAlias("ghost@herald.test", "nobody@herald.test");     // neither a user nor a mailbox
+        db.addAlias("away@herald.test", "anna@elsewhere.example");  // not a mailbox here
+        db.addAlias("pm@herald.test", "postmaster@herald.test");
+        store.create("postmaster@herald.test");                     // a mailbox without a user (the postmaster's)
+        AliasRouter router = new AliasRouter(db, mailboxes(db));
+        Envelope env = new Envelope(Optional.empty(), List.of(), Map.of());
+
+        assertThat(router.route(env, new MailAddress("info", "herald.test"))).isEqualTo(Route.local("anna@herald.test"));
+        assertThat(store.exists("anna@herald.test")).isTrue();
+        assertThat(router.route(env, new MailAddress("pm", "herald.test"))).isEqualTo(Route.local("postmaster@herald.test"));
+        Route.Refuse refused = new Route.Refuse(550, "5.1.1", "<ghost@herald.test>: no such user here");
+        assertThat(router.route(env, new MailAddress("ghost", "herald.test"))).isEqualTo(refused);
+        assertThat(router.route(env, new MailAddress("away", "herald.test")))
+                .isEqualTo(new Route.Refuse(550, "5.1.1", "<away@herald.test>: no such user here"));
+        assertThat(store.mailboxes()).containsExactly("anna@herald.test", "postmaster@herald.test");
     }
 }

@@ -82,8 +82,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * the authoritative in-memory state and asks Lucene only for text, header and Date-header keys, so a STORE never
  * re-parses a message. Copy and move parse the message file once to index it under its new UID.
  *
- * <p>The blobs and logs are the truth. {@link #deliver} returns once the blob (written, forced, renamed, folder synced)
- * and the log record (appended, forced) are durable; concurrent deliveries to one mailbox share a force. The index is
+ * <p>The blobs and logs are the truth. {@link #deliver} returns once the blob (written, renamed, forced, folder synced)
+ * and then the log record (appended, forced) are durable; concurrent deliveries share the blob folder syncs
+ * ({@link GroupSync}) and, to one mailbox, the log force. The index is
  * updated right after, seen at once by {@link #search} (near-real-time reader) and committed every
  * {@code index.commit-interval}; each commit records how far each log is indexed, and opening the store indexes the
  * records after that point.

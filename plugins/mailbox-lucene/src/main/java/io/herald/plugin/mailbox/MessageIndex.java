@@ -5,6 +5,7 @@ import org.apache.lucene.analysis.CharArraySet;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
+import org.apache.lucene.document.FieldType;
 import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.StoredField;
@@ -61,7 +62,19 @@ final class MessageIndex implements AutoCloseable {
     /** The headers that have their own analyzed field and a normalized keyword field for substring matching. */
     static final Set<String> ADDRESS_HEADERS = Set.of(F_FROM, F_TO, F_CC, F_BCC, F_SUBJECT);
     /** Commit data key of the index layout; an index without it (or another value) is rebuilt. */
-    static final String FORMAT_KEY = "format", FORMAT = "2";
+    static final String FORMAT_KEY = "format", FORMAT = "3";
+    /**
+     * Analyzed text, not stored (the message file is the stored form), with positions (phrase searches) but without
+     * norms: results are ordered by folder and UID, never by score, so the length normalisation Lucene would write
+     * for every text field of every message, and merge again and again, is never read. (Layout "3"; "2" had norms.)
+     */
+    private static final FieldType TEXT;
+    static {
+        FieldType t = new FieldType(TextField.TYPE_NOT_STORED);
+        t.setOmitNorms(true);
+        t.freeze();
+        TEXT = t;
+    }
     private static final int MAX_KEYWORD = 1000;
 
     /** One indexed message: its folder id and UID. */
@@ -203,7 +216,7 @@ final class MessageIndex implements AutoCloseable {
     }
 
     private static void text(Document d, String field, String value) {
-        if (value != null && !value.isEmpty()) d.add(new TextField(field, value, Field.Store.NO));
+        if (value != null && !value.isEmpty()) d.add(new Field(field, value, TEXT));
     }
 
     static String id(String mailbox, String fid, long uid) {
