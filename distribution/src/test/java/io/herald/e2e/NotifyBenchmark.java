@@ -21,13 +21,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <pre>
  * mvn -B -pl distribution -am test -Dgroups=benchmark -DexcludedGroups= -Dtest=NotifyBenchmark \
- *     -Dsurefire.failIfNoSpecifiedTests=false [-Dherald.bench.messages=1000] [-Dherald.bench.rate=100]
+ *     -Dsurefire.failIfNoSpecifiedTests=false [-Dherald.bench.messages=1000] [-Dherald.bench.rate=100] [-Dherald.bench.warmup=200]
  * </pre>
  *
  * <ul>
  *   <li>{@link #latencyAtAFixedRate}: messages at a fixed rate (default 100/s) over SMTP to Olaf; for each, the time
  *       from the client writing the end of data to the webhook receiver (loopback) getting the POST, and to the SSE
- *       client (the JDK's HTTP client) reading the event; median and p99 (nearest rank).</li>
+ *       client (the JDK's HTTP client) reading the event; median and p99 (nearest rank), after {@code warmup} messages
+ *       sent first at the same rate (reported separately).</li>
  *   <li>{@link #deliveryThroughputWithADeadWebhook}: delivery throughput (accepted and in the mailbox) with no webhook
  *       and with one that never answers, alternating, three runs each.</li>
  * </ul>
@@ -37,6 +38,8 @@ class NotifyBenchmark {
 
     static final int MESSAGES = Integer.getInteger("herald.bench.messages", 1000);
     static final int RATE = Integer.getInteger("herald.bench.rate", 100);
+    /** Messages sent first at the same rate and left out of the figures (a fresh JVM: JIT, class loading, first index segments). */
+    static final int WARMUP = Integer.getInteger("herald.bench.warmup", 200);
 
     @TempDir
     Path home;
@@ -58,7 +61,7 @@ class NotifyBenchmark {
                     int part = c;
                     Thread t = new Thread(() -> {
                         try (NotifyPeers.Smtp smtp = new NotifyPeers.Smtp(server.smtpPort())) {
-                            for (int i = part; i < MESSAGES; i += connections) {
+                            for (int i = part; i < WARMUP + MESSAGES; i += connections) {
                                 long due = t0 + i * period;
                                 long wait = due - System.nanoTime();
                                 if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
@@ -80,15 +83,28 @@ class NotifyBenchmark {
                 List<Long> hook = new ArrayList<>();
                 List<Long> published = new ArrayList<>();   // the event's own time (the store published it) -> webhook, ms
                 List<Long> push = new ArrayList<>();
+                List<Long> warmupHook = new ArrayList<>();
+                int hooks = 0, pushes = 0;
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-                while ((hook.size() < MESSAGES || push.size() < MESSAGES) && System.nanoTime() < deadline) {
+                while ((hooks < WARMUP + MESSAGES || pushes < WARMUP + MESSAGES) && System.nanoTime() < deadline) {
                     NotifyPeers.Received r = receiver.got.poll(100, TimeUnit.MILLISECONDS);
                     if (r != null) {
-                        hook.add(r.nanos() - sent.get(subject(r.text())));
-                        published.add(TimeUnit.MILLISECONDS.toNanos(r.wallMillis() - java.time.Instant.parse(field(r.text(), "time")).toEpochMilli()));
+                        hooks++;
+                        String subject = subject(r.text());
+                        long latency = r.nanos() - sent.get(subject);
+                        if (warmup(subject)) {
+                            warmupHook.add(latency);
+                        } else {
+                            hook.add(latency);
+                            published.add(TimeUnit.MILLISECONDS.toNanos(r.wallMillis() - java.time.Instant.parse(field(r.text(), "time")).toEpochMilli()));
+                        }
                     }
                     NotifyPeers.SseEvent e;
-                    while ((e = sse.events.poll()) != null) push.add(e.nanos() - sent.get(subject(e.data())));
+                    while ((e = sse.events.poll()) != null) {
+                        pushes++;
+                        String subject = subject(e.data());
+                        if (!warmup(subject)) push.add(e.nanos() - sent.get(subject));
+                    }
                 }
                 assertThat(hook).hasSize(MESSAGES);
                 assertThat(push).hasSize(MESSAGES);
@@ -97,6 +113,10 @@ class NotifyBenchmark {
                         MESSAGES, RATE, connections, seconds,
                         ms(rank(hook, 50)), ms(rank(hook, 99)), ms(rank(hook, 100)), ms(rank(push, 50)), ms(rank(push, 99)), ms(rank(push, 100)),
                         ms(rank(published, 50)), ms(rank(published, 99)));
+                if (!warmupHook.isEmpty()) {
+                    System.out.printf("NOTIFY-BENCH the %d warm-up messages before them (left out above): end of DATA -> webhook received: median %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                            warmupHook.size(), ms(rank(warmupHook, 50)), ms(rank(warmupHook, 99)), ms(rank(warmupHook, 100)));
+                }
             }
         }
     }
@@ -118,6 +138,10 @@ class NotifyBenchmark {
         }
         System.out.printf("NOTIFY-BENCH delivery of %d messages (4 connections), msg/s: no webhook %s (median %.1f); webhook never answering %s (median %.1f)%n",
                 MESSAGES, none, median(none), silent, median(silent));
+    }
+
+    private static boolean warmup(String subject) {
+        return Integer.parseInt(subject.substring("bench-".length())) < WARMUP;
     }
 
     private static String subject(String json) {
