@@ -167,6 +167,10 @@ herald_start() {
       | sed -e 's#<logger name="org.apache.mina" level="WARN"/>#&\n  <logger name="io.herald.delivery.DeliveryAgent" level="DEBUG"/>#' > "$home/conf/logback.xml"
   printf '%s\n' $queuecfg > "$home/conf/queue.cfg"
   [[ $HERALD_SPAM == off ]] && echo "enabled = false" > "$home/conf/spam.cfg"
+  # the per-address connection limit (default 50) off for the load generator on 127.0.0.1, as Postfix exempts
+  # $mynetworks (loopback) from its anvil limits: at concurrency 50 with a new connection per message, a session
+  # still closing on the server counts while the client's next one arrives, and the 51st is refused with 421 4.7.0
+  printf '\nmaxConnectionsPerAddress = 10000\n' >> "$home/conf/smtp.cfg"
   HERALD_JAVA_OPTS="${HERALD_JAVA_OPTS:-} $jvm" "$DIST/bin/herald" --home "$home" run --port-offset "$HERALD_OFFSET" \
       > "$home/console.log" 2>&1 &
   HPID=$!
