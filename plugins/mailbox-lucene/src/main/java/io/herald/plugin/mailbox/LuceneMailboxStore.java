@@ -960,7 +960,17 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
             long[] out = domain;
             for (int i = 0; i < idx.size() && (out == null || out.length > 0); i += MAX_INDEX_PARTS) {
                 List<SearchCriteria> chunk = idx.subList(i, Math.min(idx.size(), i + MAX_INDEX_PARTS));
-                out = eval(chunk.size() == 1 ? chunk.get(0) : new SearchCriteria.And(chunk), mb, f, out);
+                SearchCriteria one = chunk.size() == 1 ? chunk.get(0) : new SearchCriteria.And(chunk);
+                if (indexOnly(one)) {
+                    out = eval(one, mb, f, out);
+                } else {
+                    // parts that are one query each (an OR of index criteria) but not together (indexOnly looks one
+                    // level deep): one query per part; never the same AND again, which would recurse without end
+                    for (SearchCriteria p : chunk) {
+                        if (out != null && out.length == 0) break;
+                        out = eval(p, mb, f, out);
+                    }
+                }
             }
             if (!mem.isEmpty() && (out == null || out.length > 0)) {
                 out = filter(mem.size() == 1 ? mem.get(0) : new SearchCriteria.And(mem), f, out);
