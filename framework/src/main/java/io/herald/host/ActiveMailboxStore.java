@@ -52,6 +52,15 @@ public final class ActiveMailboxStore implements MailboxStore {
         return registry.snapshot().mailboxStore().orElseThrow(NoStoreException::new).exists(mailbox);
     }
 
+    /**
+     * As the active store says; true when none is active ({@link #exists} then throws {@link NoStoreException} at once).
+     * Asked per call: the active store may be replaced while the server runs.
+     */
+    @Override
+    public boolean existsWithoutBlocking() {
+        return registry.snapshot().mailboxStore().map(MailboxStore::existsWithoutBlocking).orElse(true);
+    }
+
     /** No mailbox store plugin is active now: a temporary condition (the store plugin is starting, or being updated). */
     public static final class NoStoreException extends IllegalStateException {
         public NoStoreException() {

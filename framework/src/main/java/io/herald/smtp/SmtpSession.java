@@ -43,7 +43,9 @@ import java.util.function.Function;
  *
  * <p><b>Threading.</b> All state is guarded by this object's monitor. Bytes are appended to an input buffer and
  * processed in order. Anything slow (hooks, routers) runs off the I/O thread on {@link HookRunner}, the end-of-DATA
- * commit on the queue's committer; while it is pending the session is {@code pending}: reading from the socket is suspended
+ * commit on the queue's committer; routers that answer {@link Router#routeWithoutBlocking} and hooks that are
+ * {@link SmtpHook#nonBlocking nonBlocking} run on the I/O thread, without hand-off. While slow work is pending the
+ * session is {@code pending}: reading from the socket is suspended
  * ({@link IoSession#suspendRead()}), bytes already received (pipelined commands, RFC 2920) stay in the buffer, and
  * processing resumes in order when the reply has been written.
  *
@@ -150,7 +152,7 @@ final class SmtpSession {
     synchronized void opened() {
         setIdle(settings.commandTimeout());
         SessionInfo si = info();
-        await(runHooks(HookStage.CONNECT, h -> h.onConnect(si)), (outcome, e) -> {
+        await(runHooks(HookStage.CONNECT, si, h -> h.onConnect(si)), (outcome, e) -> {
             if (outcome.refusal != null) {
                 reply(outcome.refusal);
                 close();
@@ -344,7 +346,7 @@ final class SmtpSession {
         }
         resetTransaction();
         SessionInfo si = info();
-        await(runHooks(HookStage.HELO, h -> h.onHelo(si, domain)), (outcome, e) -> {
+        await(runHooks(HookStage.HELO, si, h -> h.onHelo(si, domain)), (outcome, e) -> {
             if (outcome.refusal != null) {
                 reply(outcome.refusal);
                 return;
@@ -426,12 +428,12 @@ final class SmtpSession {
             // RFC 6409 §6.1: the user may only use addresses of their own as the envelope sender
             decision = server.runner().call("sender policy", () -> server.sasl().senderPolicy().check(principal, from))
                     .thenCompose(d -> switch (d) {
-                        case ALLOW -> runHooks(HookStage.MAIL, h -> h.onMail(si, from));
+                        case ALLOW -> runHooks(HookStage.MAIL, si, h -> h.onMail(si, from));
                         case DENY -> CompletableFuture.completedFuture(new Outcome(SmtpReply.SENDER_NOT_OWNED, List.of()));
                         case TEMPORARY_FAILURE -> CompletableFuture.completedFuture(new Outcome(SmtpReply.SENDER_CHECK_FAILED, List.of()));
                     });
         } else {
-            decision = runHooks(HookStage.MAIL, h -> h.onMail(si, from));
+            decision = runHooks(HookStage.MAIL, si, h -> h.onMail(si, from));
         }
         await(decision, (outcome, e) -> {
             if (e != null) {
@@ -474,7 +476,7 @@ final class SmtpSession {
             // only local recipients for unauthenticated clients: a Relay route needs AUTH or a trusted network
             if (!(route instanceof Route.Local) && !(route instanceof Route.Relay && mayRelay))
                 return CompletableFuture.completedFuture(SmtpReply.RELAY_DENIED);
-            return runHooks(HookStage.RCPT, h -> h.onRcpt(si, envelope, recipient))
+            return runHooks(HookStage.RCPT, si, h -> h.onRcpt(si, envelope, recipient))
                     .thenApply(outcome -> outcome.refusal != null ? outcome.refusal : SmtpReply.RECIPIENT_OK);
         });
         await(decision, (answer, e) -> {
@@ -488,13 +490,29 @@ final class SmtpSession {
         });
     }
 
-    /** The first router answer that is not {@link Route.Pass}; a router that throws or times out fails the future. */
+    /**
+     * The first router answer that is not {@link Route.Pass}; a router that throws or times out fails the future. Each
+     * router is first asked {@link Router#routeWithoutBlocking} on the calling thread (the I/O thread, or the hook
+     * thread that ran the previous router); only a router that answers empty there is called on the hook executor.
+     */
     private CompletableFuture<Route> route(Envelope envelope, MailAddress recipient, int index, boolean mayRelay) {
         List<Router> routers = extensions.routers();
         if (index == routers.size()) return CompletableFuture.completedFuture(Route.pass());
         Router router = routers.get(index);
         // a relay-only router has nothing to say to a client that may not relay (Router#relayOnly)
         if (!mayRelay && router.relayOnly()) return route(envelope, recipient, index + 1, mayRelay);
+        Optional<Route> now;
+        try {
+            now = router.routeWithoutBlocking(envelope, recipient);
+        } catch (RuntimeException e) {
+            recordOutcome(router, e);
+            return CompletableFuture.failedFuture(e);
+        }
+        if (now != null && now.isPresent()) {
+            recordOutcome(router, null);
+            Route r = now.get();
+            return r instanceof Route.Pass ? route(envelope, recipient, index + 1, mayRelay) : CompletableFuture.completedFuture(r);
+        }
         return server.runner().call("router " + router.getClass().getName(), () -> router.route(envelope, recipient))
                 .whenComplete((r, e) -> recordOutcome(router, e))
                 .thenCompose(r -> r == null || r instanceof Route.Pass
@@ -689,9 +707,11 @@ final class SmtpSession {
             return;
         }
         Spool spool = sink.spool();
-        MessageContent content;
+        MessageContent content = null;
         try {
-            content = spool.content();
+            // only a hook that reads the message needs the spool flushed to its file now; without one the commit
+            // writes the message (most fit the spool's buffer) in one go
+            if (anyHookAt(HookStage.MESSAGE)) content = spool.content();
         } catch (java.io.IOException e) {
             log.warn("{}: reading spool {} failed", id, spool.id(), e);
             t.discard();
@@ -701,7 +721,8 @@ final class SmtpSession {
         Envelope envelope = t.envelope();
         SessionInfo si = info();
         finishing = t;
-        await(runHooks(HookStage.MESSAGE, h -> h.onMessage(si, envelope, content)), (outcome, e) -> {
+        MessageContent message = content;
+        await(runHooks(HookStage.MESSAGE, si, h -> h.onMessage(si, envelope, message)), (outcome, e) -> {
             if (outcome.refusal != null) {
                 finishing = null;
                 t.discard();
@@ -748,6 +769,12 @@ final class SmtpSession {
 
     // ---------------------------------------------------------------- hooks
 
+    /** True when some hook of this session takes part in the stage (overrides its method). */
+    private boolean anyHookAt(HookStage stage) {
+        for (SmtpHook h : extensions.smtpHooks()) if (stage.implementedBy(h)) return true;
+        return false;
+    }
+
     /** The decision of a hook chain at one stage: a refusal (Reject/Defer), or none, plus headers added by Next. */
     private record Outcome(SmtpReply refusal, List<HeaderField> headers) { }
 
@@ -756,42 +783,79 @@ final class SmtpSession {
      * the chain; Reject/Defer stop it with that reply. A hook that throws, hangs or returns null is logged and counts
      * as Next: the SMTP core fails open for hooks.
      */
-    private CompletableFuture<Outcome> runHooks(HookStage stage, Function<SmtpHook, HookResult> call) {
-        return runHooks(stage, call, 0, new ArrayList<>());
+    private CompletableFuture<Outcome> runHooks(HookStage stage, SessionInfo si, Function<SmtpHook, HookResult> call) {
+        return runHooks(stage, si, call, 0, new ArrayList<>());
     }
 
-    private CompletableFuture<Outcome> runHooks(HookStage stage, Function<SmtpHook, HookResult> call, int from, List<HeaderField> headers) {
+    private CompletableFuture<Outcome> runHooks(HookStage stage, SessionInfo si, Function<SmtpHook, HookResult> call, int from,
+                                                List<HeaderField> headers) {
         List<SmtpHook> hooks = extensions.smtpHooks();
         int index = from;
-        while (index < hooks.size() && !stage.implementedBy(hooks.get(index))) index++;   // would answer Next: no hand-off
-        if (index == hooks.size()) return CompletableFuture.completedFuture(new Outcome(null, headers));
-        SmtpHook hook = hooks.get(index);
-        int at = index;
-        String what = stage.label() + " hook " + hook.getClass().getName();
-        return server.runner().call(what, () -> call.apply(hook))
-                .whenComplete((r, e) -> recordOutcome(hook, e))
-                .handle((result, e) -> {
-                    if (e != null) {
-                        log.warn("{}: {} failed; treated as Next", id, what, e);
-                        return HookResult.next();
-                    }
-                    if (result == null) {
-                        log.warn("{}: {} returned null; treated as Next", id, what);
-                        return HookResult.next();
-                    }
-                    return result;
-                })
-                .thenCompose(result -> {
-                    if (result instanceof HookResult.Next next) {
-                        headers.addAll(next.addHeaders());
-                        return runHooks(stage, call, at + 1, headers);
-                    }
-                    if (result instanceof HookResult.Reject r)
-                        return CompletableFuture.completedFuture(new Outcome(new SmtpReply(r.code(), r.enhancedCode(), r.text()), headers));
-                    if (result instanceof HookResult.Defer d)
-                        return CompletableFuture.completedFuture(new Outcome(new SmtpReply(d.code(), d.enhancedCode(), d.text()), headers));
-                    return CompletableFuture.completedFuture(new Outcome(null, headers));   // Accept
-                });
+        while (index < hooks.size()) {
+            SmtpHook hook = hooks.get(index);
+            if (!stage.implementedBy(hook)) {   // would answer Next: no hand-off
+                index++;
+                continue;
+            }
+            String what = stage.label() + " hook " + hook.getClass().getName();
+            if (!nonBlocking(hook, si, what)) {
+                int at = index;
+                return server.runner().call(what, () -> call.apply(hook))
+                        .whenComplete((r, e) -> recordOutcome(hook, e))
+                        .handle((result, e) -> checked(what, result, e))
+                        .thenCompose(result -> {
+                            Outcome decided = decide(result, headers);
+                            return decided != null ? CompletableFuture.completedFuture(decided) : runHooks(stage, si, call, at + 1, headers);
+                        });
+            }
+            // SmtpHook#nonBlocking: called right here, on the I/O thread (or the hook thread of the previous hook)
+            HookResult result = null;
+            Throwable failure = null;
+            try {
+                result = call.apply(hook);
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            recordOutcome(hook, failure);
+            Outcome decided = decide(checked(what, result, failure), headers);
+            if (decided != null) return CompletableFuture.completedFuture(decided);
+            index++;
+        }
+        return CompletableFuture.completedFuture(new Outcome(null, headers));
+    }
+
+    /** Whether to call the hook on this thread ({@link SmtpHook#nonBlocking}); a hook that throws here is handed off. */
+    private boolean nonBlocking(SmtpHook hook, SessionInfo si, String what) {
+        try {
+            return hook.nonBlocking(si);
+        } catch (RuntimeException e) {
+            log.warn("{}: {}: nonBlocking() failed; called on the hook executor", id, what, e);
+            return false;
+        }
+    }
+
+    /** A hook's answer under the fail-open policy: a failure or null counts as Next. */
+    private HookResult checked(String what, HookResult result, Throwable e) {
+        if (e != null) {
+            log.warn("{}: {} failed; treated as Next", id, what, e);
+            return HookResult.next();
+        }
+        if (result == null) {
+            log.warn("{}: {} returned null; treated as Next", id, what);
+            return HookResult.next();
+        }
+        return result;
+    }
+
+    /** The stage's outcome when this answer decides it; null for Next (its headers are added, the chain goes on). */
+    private static Outcome decide(HookResult result, List<HeaderField> headers) {
+        if (result instanceof HookResult.Next next) {
+            headers.addAll(next.addHeaders());
+            return null;
+        }
+        if (result instanceof HookResult.Reject r) return new Outcome(new SmtpReply(r.code(), r.enhancedCode(), r.text()), headers);
+        if (result instanceof HookResult.Defer d) return new Outcome(new SmtpReply(d.code(), d.enhancedCode(), d.text()), headers);
+        return new Outcome(null, headers);   // Accept
     }
 
     /**

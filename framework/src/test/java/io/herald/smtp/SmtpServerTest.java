@@ -527,6 +527,122 @@ class SmtpServerTest {
         assertThat(queue.committed).isEmpty();
     }
 
+    // ------------------------------------------------------------------ (7b) routers and hooks that never block
+
+    /** Not a thread of the hook executor ({@code smtp-hook-N}): the I/O thread that read the command. */
+    static boolean onHookExecutor(String thread) {
+        return thread.startsWith("smtp-hook-");
+    }
+
+    @Test
+    void aRouterThatAnswersWithoutBlockingRunsWithoutAHandOffAndOneThatCannotStillGetsIt() throws Exception {
+        List<String> fastThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> slowThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger fastRouteCalls = new java.util.concurrent.atomic.AtomicInteger();
+        Router fast = new Router() {
+            @Override public int priority() { return 1; }
+            @Override public Route route(Envelope e, MailAddress r) {
+                fastRouteCalls.incrementAndGet();
+                return answer(r);
+            }
+            @Override public Optional<Route> routeWithoutBlocking(Envelope e, MailAddress r) {
+                fastThreads.add(Thread.currentThread().getName());
+                if (r.domain().equals("slow.test")) return Optional.empty();   // e.g. a lookup that may block
+                if (r.domain().equals("broken.test")) throw new IllegalStateException("fast router down");
+                return Optional.of(answer(r));
+            }
+            Route answer(MailAddress r) {
+                if (r.domain().equals("fast.test")) return Route.local("fast@herald.test");
+                if (r.domain().equals("refused.test")) return Route.refuse(550, "5.1.1", "<" + r + ">: refused fast");
+                return Route.pass();
+            }
+        };
+        Router slow = new Router() {
+            @Override public int priority() { return 2; }
+            @Override public Route route(Envelope e, MailAddress r) {
+                slowThreads.add(Thread.currentThread().getName());
+                return r.domain().equals("slow.test") ? Route.local("slow@herald.test") : Route.pass();
+            }
+        };
+        try (SmtpTestClient c = connect(Map.of())) {
+            registry.add(new Plugin("fast-and-slow", "1", List.of(), List.of(fast, slow), List.of(), List.of()));
+        }
+        try (SmtpTestClient c = client()) {
+            expect(c.command("EHLO client.test"), 250, null);
+            expect(c.command("MAIL FROM:<a@example.org>"), 250, "2.1.0");
+            expect(c.command("RCPT TO:<x@fast.test>"), 250, "2.1.5");
+            assertThat(fastThreads).singleElement().matches(t -> !onHookExecutor(t), "not a hook thread");
+            assertThat(slowThreads).isEmpty();
+            expect(c.command("RCPT TO:<x@refused.test>"), 550, "5.1.1");
+            assertThat(slowThreads).isEmpty();
+            // the fast router cannot answer: its route() runs on the hook executor, then the slow router
+            expect(c.command("RCPT TO:<x@slow.test>"), 250, "2.1.5");
+            assertThat(fastRouteCalls).hasValue(1);
+            assertThat(slowThreads).singleElement().matches(SmtpServerTest::onHookExecutor, "a hook thread");
+            // a failure on the fast path fails the recipient like a failed route(): 451, the session goes on
+            expect(c.command("RCPT TO:<x@broken.test>"), 451, "4.3.0");
+            // elsa: passed by the fast router on the I/O thread, then the slow one and the test router on hook threads
+            expect(c.command("RCPT TO:<elsa@herald.test>"), 250, "2.1.5");
+            assertThat(fastThreads).hasSize(5).allMatch(t -> !onHookExecutor(t));
+            c.command("DATA");
+            expect(c.command("Subject: routed\r\n\r\nx\r\n."), 250, "2.0.0");
+        }
+        assertThat(queue.committed).singleElement().extracting(q -> q.envelope().recipients().toString())
+                .isEqualTo("[x@fast.test, x@slow.test, elsa@herald.test]");
+    }
+
+    @Test
+    void aNonBlockingHookRunsWithoutAHandOffAndItsFailuresAreHandledLikeAnyHooks() throws Exception {
+        List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        SmtpHook quick = new SmtpHook() {
+            @Override public int priority() { return 1; }
+            @Override public boolean nonBlocking(SessionInfo s) { return true; }
+            @Override public HookResult onRcpt(SessionInfo s, Envelope e, MailAddress r) {
+                threads.add("quick rcpt " + Thread.currentThread().getName());
+                if (r.localPart().equals("olaf")) return HookResult.defer(450, "4.7.1", "Try olaf later");
+                if (r.localPart().equals("postmaster")) throw new IllegalStateException("boom");   // fail open: Next
+                return HookResult.next();
+            }
+            @Override public HookResult onMessage(SessionInfo s, Envelope e, MessageContent m) {
+                threads.add("quick message " + Thread.currentThread().getName());
+                return HookResult.next(List.of(new HeaderField("X-Quick", "yes")));
+            }
+        };
+        SmtpHook blocking = new SmtpHook() {
+            @Override public int priority() { return 2; }
+            @Override public HookResult onMessage(SessionInfo s, Envelope e, MessageContent m) {
+                threads.add("blocking message " + Thread.currentThread().getName());
+                return HookResult.next(List.of(new HeaderField("X-Blocking", "yes")));
+            }
+        };
+        SmtpHook undecided = new SmtpHook() {
+            @Override public int priority() { return 3; }
+            @Override public boolean nonBlocking(SessionInfo s) { throw new IllegalStateException("cannot tell"); }
+            @Override public HookResult onMessage(SessionInfo s, Envelope e, MessageContent m) {
+                threads.add("undecided message " + Thread.currentThread().getName());
+                return HookResult.next();
+            }
+        };
+        try (SmtpTestClient c = connect(Map.of(), quick, blocking, undecided)) {
+            expect(c.command("EHLO client.test"), 250, null);
+            expect(c.command("MAIL FROM:<a@example.org>"), 250, "2.1.0");
+            expect(c.command("RCPT TO:<olaf@herald.test>"), 450, "4.7.1");
+            expect(c.command("RCPT TO:<postmaster@herald.test>"), 250, "2.1.5");
+            expect(c.command("RCPT TO:<elsa@herald.test>"), 250, "2.1.5");
+            c.command("DATA");
+            expect(c.command("Subject: hooks\r\n\r\nx\r\n."), 250, "2.0.0");
+            expectUsable(c);
+        }
+        // the RCPT hook ran after the routers (hook threads: the test router blocks), the message hook on the I/O thread
+        assertThat(threads).hasSize(6);
+        assertThat(threads.get(3)).startsWith("quick message ").matches(t -> !onHookExecutor(t.substring(14)), "not a hook thread");
+        assertThat(threads.get(4)).startsWith("blocking message smtp-hook-");
+        // a hook whose nonBlocking() throws is called on the hook executor, as before
+        assertThat(threads.get(5)).startsWith("undecided message smtp-hook-");
+        assertThat(queue.committed).singleElement().extracting(q -> q.headers().stream().map(HeaderField::name).toList())
+                .isEqualTo(List.of("X-Quick", "X-Blocking"));
+    }
+
     @Test
     void aFailedCommitAnswers452() throws Exception {
         try (SmtpTestClient c = connect(Map.of())) {

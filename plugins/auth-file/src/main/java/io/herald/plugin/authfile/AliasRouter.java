@@ -7,6 +7,8 @@ import io.herald.api.routing.Route;
 import io.herald.api.routing.Router;
 import jakarta.inject.Inject;
 
+import java.util.Optional;
+
 /**
  * Routes an alias of the user file ({@code alias postmaster@herald.test -> elsa@herald.test}) to the mailbox it
  * leads to, and makes sure a user of the file has a mailbox before route-local looks for it. Priority 5: before
@@ -53,5 +55,16 @@ public final class AliasRouter implements Router {
             throw new IllegalStateException("cannot create the mailbox for <" + recipient + ">: " + e.getMessage(), e);
         }
         return Route.refuse(MAILBOX_UNAVAILABLE, BAD_DESTINATION_MAILBOX, "<" + recipient + ">: no such user here");
+    }
+
+    /**
+     * The same answer on the network thread, unless a mailbox would have to be created for it (a user of the file
+     * receiving for the first time) or the store cannot say without blocking whether one exists: then empty, and
+     * {@link #route} runs on the hook executor.
+     */
+    @Override
+    public Optional<Route> routeWithoutBlocking(Envelope envelope, MailAddress recipient) {
+        String mailbox = users.resolveAlias(recipient.canonical()).orElse(recipient.canonical());
+        return mailboxes.answersWithoutBlocking(mailbox) ? Optional.of(route(envelope, recipient)) : Optional.empty();
     }
 }

@@ -63,6 +63,18 @@ public final class Mailboxes {
         return true;
     }
 
+    /**
+     * True when {@link #provision} and {@link #canReceive} of this address only look things up: it needs no mailbox
+     * created (not a local user of the file, or the mailbox exists) and the store answers {@code exists} from memory
+     * ({@link MailboxStore#existsWithoutBlocking()}). The user file is consulted as {@link UserDatabase#snapshot()}
+     * does: from memory, with a look at the file's attributes at most once a second.
+     */
+    public boolean answersWithoutBlocking(String address) {
+        if (!store.existsWithoutBlocking()) return false;
+        String m = UserDatabase.canonical(address);
+        return users.user(m).isEmpty() || !isLocal(m) || store.exists(m);
+    }
+
     private boolean isLocal(String address) {
         int at = address.lastIndexOf('@');
         return at > 0 && identity.isLocal(address.substring(at + 1));

@@ -17,6 +17,10 @@ final class SmallStore implements MailboxStore {
 
     private final Map<String, List<String>> boxes = new TreeMap<>();
     int creates;
+    /** What {@link #existsWithoutBlocking()} answers (an in-memory store can say so; a database-backed one could not). */
+    volatile boolean answersFromMemory = true;
+
+    @Override public boolean existsWithoutBlocking() { return answersFromMemory; }
 
     @Override public synchronized boolean exists(String mailbox) { return boxes.containsKey(mailbox); }
 

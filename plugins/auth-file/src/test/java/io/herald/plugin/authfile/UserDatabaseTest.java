@@ -257,4 +257,37 @@ class UserDatabaseTest {
                 .isEqualTo(new Route.Refuse(550, "5.1.1", "<away@herald.test>: no such user here"));
         assertThat(store.mailboxes()).containsExactly("anna@herald.test", "postmaster@herald.test");
     }
+
+    @Test
+    void theRouterAnswersWithoutBlockingUnlessAMailboxMustBeCreatedOrTheStoreCannotSay() throws Exception {
+        UserDatabase db = db();
+        db.add("anna@herald.test", "Anna-pass-123456".toCharArray());
+        db.add("bert@herald.test", "Bert-pass-123456".toCharArray());
+        db.addAlias("info@herald.test", "bert@herald.test");
+        db.addAlias("ghost@herald.test", "nobody@herald.test");
+        store.create("anna@herald.test");
+        AliasRouter router = new AliasRouter(db, mailboxes(db));
+        Envelope env = new Envelope(Optional.empty(), List.of(), Map.of());
+
+        // answered on the calling thread, as route() answers: a user with a mailbox, someone unknown, a dead alias
+        assertThat(router.routeWithoutBlocking(env, new MailAddress("Anna", "herald.test"))).contains(Route.pass());
+        assertThat(router.routeWithoutBlocking(env, new MailAddress("carl", "herald.test"))).contains(Route.pass());
+        assertThat(router.routeWithoutBlocking(env, new MailAddress("x", "elsewhere.example"))).contains(Route.pass());
+        assertThat(router.routeWithoutBlocking(env, new MailAddress("ghost", "herald.test")))
+                .contains(new Route.Refuse(550, "5.1.1", "<ghost@herald.test>: no such user here"));
+        // bert has no mailbox yet: creating it may block, so neither bert nor the alias leading to him is answered
+        // here, and nothing is created
+        assertThat(router.routeWithoutBlocking(env, new MailAddress("bert", "herald.test"))).isEmpty();
+        assertThat(router.routeWithoutBlocking(env, new MailAddress("info", "herald.test"))).isEmpty();
+        assertThat(store.exists("bert@herald.test")).isFalse();
+        // route() (on the hook executor) creates it; from then on the fast path answers
+        assertThat(router.route(env, new MailAddress("info", "herald.test"))).isEqualTo(Route.local("bert@herald.test"));
+        assertThat(router.routeWithoutBlocking(env, new MailAddress("info", "herald.test"))).contains(Route.local("bert@herald.test"));
+        assertThat(router.routeWithoutBlocking(env, new MailAddress("bert", "herald.test"))).contains(Route.pass());
+        // a store that cannot answer from memory: never on the calling thread
+        store.answersFromMemory = false;
+        assertThat(router.routeWithoutBlocking(env, new MailAddress("anna", "herald.test"))).isEmpty();
+        assertThat(router.routeWithoutBlocking(env, new MailAddress("carl", "herald.test"))).isEmpty();
+        assertThat(store.creates).isEqualTo(2);
+    }
 }

@@ -133,9 +133,20 @@ public final class DkimSigningHook implements SmtpHook {
         return settings.isPresent();
     }
 
+    /** Only what is signed reads the message and computes: everything else answers Next at once, on the I/O thread. */
+    @Override
+    public boolean nonBlocking(SessionInfo session) {
+        return !signs(session);
+    }
+
+    /** Signed: messages from authenticated clients, when a key is configured. */
+    private boolean signs(SessionInfo session) {
+        return settings.isPresent() && session.authenticatedUser().isPresent();
+    }
+
     @Override
     public HookResult onMessage(SessionInfo session, Envelope envelope, MessageContent message) {
-        if (settings.isEmpty() || session.authenticatedUser().isEmpty()) return HookResult.next();
+        if (!signs(session)) return HookResult.next();
         Settings s = settings.get();
         try {
             Optional<String> fromDomain = fromDomain(MessageHeaders.read(message));

@@ -140,6 +140,16 @@ class DkimSigningHookTest {
     }
 
     @Test
+    void onlyWhatIsSignedLeavesTheNetworkThread() {
+        DkimSigningHook off = new DkimSigningHook(new TestConfig(Map.of()), home);
+        assertThat(off.nonBlocking(session(Optional.of("elsa@herald.test")))).isTrue();
+        assertThat(off.nonBlocking(session(Optional.empty()))).isTrue();
+        DkimSigningHook on = hook(Map.of());
+        assertThat(on.nonBlocking(session(Optional.empty()))).isTrue();                 // inbound mail: answered Next at once
+        assertThat(on.nonBlocking(session(Optional.of("elsa@herald.test")))).isFalse();  // reads the message and signs it
+    }
+
+    @Test
     void disabledByDefaultAndWrongSettingsAreRefusedWithTheKey() throws Exception {
         assertThat(new DkimSigningHook(new TestConfig(Map.of()), home).enabled()).isFalse();
         assertThatThrownBy(() -> hook(Map.of("domain", ""))).hasMessageContaining("domain");

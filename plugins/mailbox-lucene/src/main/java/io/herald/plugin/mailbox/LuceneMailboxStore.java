@@ -376,6 +376,12 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         return mailboxes.containsKey(mailbox);
     }
 
+    /** The server's store (read-write) knows its mailboxes in memory; a read-only one reads the logs first. */
+    @Override
+    public boolean existsWithoutBlocking() {
+        return !readOnly;
+    }
+
     @Override
     public void create(String mailbox) throws MailboxException {
         requireWritable();

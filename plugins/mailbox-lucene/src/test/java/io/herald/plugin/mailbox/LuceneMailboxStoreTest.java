@@ -274,6 +274,10 @@ class LuceneMailboxStoreTest {
                 assertThat(reader.list(OLAF, "INBOX")).extracting(StoredMessage::uid).containsExactly(1L, 2L);
                 assertThat(read(reader.content(OLAF, "INBOX", m.uid()).orElseThrow())).isEqualTo(two);
                 assertThat(reader.exists(ELSA)).isTrue();
+                // the writer knows its mailboxes in memory (routers may ask it on a network thread); the reader
+                // reads the writer's logs first
+                assertThat(writer.existsWithoutBlocking()).isTrue();
+                assertThat(reader.existsWithoutBlocking()).isFalse();
                 assertThatThrownBy(() -> reader.deliver(inbox(OLAF, two, "k3"))).isInstanceOf(MailboxException.class);
                 assertThatThrownBy(() -> reader.create("anna@herald.test")).isInstanceOf(MailboxException.class);
                 writer.commit();

@@ -9,6 +9,8 @@ import io.herald.api.routing.Route;
 import io.herald.api.routing.Router;
 import jakarta.inject.Inject;
 
+import java.util.Optional;
+
 /**
  * Routes a recipient in a local domain to the mailbox of the same address, and refuses an unknown one with
  * {@code 550 5.1.1} (RFC 3463: bad destination mailbox address). {@code postmaster} in any local domain
@@ -43,5 +45,13 @@ public final class LocalRouter implements Router {
         String mailbox = recipient.canonical();
         if (store.exists(mailbox)) return Route.local(mailbox);
         return Route.refuse(550, "5.1.1", "<" + recipient + ">: no such user here");
+    }
+
+    /** The same answer, on the network thread, when the store knows its mailboxes without blocking. */
+    @Override
+    public Optional<Route> routeWithoutBlocking(Envelope envelope, MailAddress recipient) {
+        if (!identity.isLocal(recipient.domain()) || recipient.isPostmaster() || store.existsWithoutBlocking())
+            return Optional.of(route(envelope, recipient));
+        return Optional.empty();
     }
 }

@@ -28,13 +28,22 @@ import java.util.SortedMap;
  * {@link Folders#SEPARATOR}; {@code INBOX} is case-insensitive. The added methods have defaults that throw
  * {@link UnsupportedOperationException}, for stores written against 1.0.
  *
- * <p>API 1.2 adds {@link #reindex()}.
+ * <p>API 1.2 adds {@link #reindex()}; 1.3 {@link #existsWithoutBlocking()}.
  */
 @org.osgi.annotation.versioning.ConsumerType
 public interface MailboxStore {
 
     /** True when a mailbox exists for this canonical address. */
     boolean exists(String mailbox);
+
+    /**
+     * True when {@link #exists} answers from memory and never blocks (no I/O, no lock held across I/O), so that a
+     * router may call it on a network thread ({@link io.herald.api.routing.Router#routeWithoutBlocking}). The default,
+     * false, is right for a store that asks a database or the file system.
+     *
+     * @since 1.3
+     */
+    default boolean existsWithoutBlocking() { return false; }
 
     /** Creates a mailbox with the {@link Folders#DEFAULTS default folders}; does nothing when it exists. */
     void create(String mailbox) throws MailboxException;

@@ -19,7 +19,8 @@ import java.util.Optional;
  *
  * <p><b>Threading.</b> Hooks are called off the network threads, on a bounded executor shared by the listener's
  * sessions ({@code smtp.cfg} {@code hookThreads}, default 16), one call at a time per session but concurrently for
- * different sessions: implementations must be thread-safe.
+ * different sessions: implementations must be thread-safe. A hook that is {@link #nonBlocking(SessionInfo)} is called on the
+ * network thread instead.
  *
  * <p><b>Time limit.</b> Each call has the listener's {@code hookTimeout} ({@code conf/smtp.cfg}, default 10s); a
  * call that runs out of time is interrupted. Blocking I/O (DNS, a remote service) is allowed within that limit.
@@ -37,6 +38,22 @@ public interface SmtpHook {
 
     /** Position in the chain; lower runs first. */
     default int priority() { return 100; }
+
+    /**
+     * True when this hook's calls for this session never block: the session then calls them on the network (I/O)
+     * thread that reads the client, without the two thread hand-offs to the hook executor and back. Asked before
+     * every call, so the answer may follow the hook's configuration and the session (e.g. true while the hook is
+     * configured off, or for a session it ignores, when it answers {@link HookResult#next()} at once).
+     *
+     * <p><b>Contract.</b> When true, each method returns within microseconds and never blocks: no network, no DNS, no
+     * disk I/O or sync, no waiting for a lock another thread holds across such work, no sleep, no heavy computation
+     * (a signature, a content scan). The network thread serves many sessions and no time limit applies there (a call
+     * cannot be interrupted on that thread): a hook that blocks stalls every session on the thread. The failure
+     * policy is unchanged (an exception counts as {@link HookResult.Next} and for the circuit breaker).
+     *
+     * @since 1.1
+     */
+    default boolean nonBlocking(SessionInfo session) { return false; }
 
     /** A client connected; nothing has been said yet. */
     default HookResult onConnect(SessionInfo session) { return HookResult.next(); }
