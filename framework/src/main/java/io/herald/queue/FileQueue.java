@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -56,8 +57,9 @@ import java.util.zip.CRC32C;
  * the {@code active/} directory once for the whole batch. Renaming before forcing lets the first force carry the
  * batch's renames into the same journal commit, so the directory sync is nearly free: one journal commit per batch,
  * not two. Only after the directory sync are the futures completed (on a separate callback thread, so a slow
- * listener never holds up the next batch) and the entries handed to delivery: the 250 still waits for the file and
- * the directory. A file that could not be made durable fails its future with the {@link IOException} and is removed.
+ * listener never holds up the next batch; a batch of one on the committer itself) and the entries handed to
+ * delivery: the 250 still waits for the file and the directory. A file that could not be made durable fails its
+ * future with the {@link IOException} and is removed.
  *
  * <h2>Recovery</h2>
  * {@link #start} removes everything in {@code tmp/}, verifies each {@code active/*.msg} and hands every entry with
@@ -101,6 +103,7 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
     private final AtomicLong deferred = new AtomicLong();
 
     private volatile boolean running;
+    private volatile FileStore tmpStore;   // the file system of tmp/, for hasRoomFor
     private FileChannel lockChannel;
     private java.nio.channels.FileLock lock;
     private volatile Consumer<QueueEntry> consumer = e -> { };
@@ -173,7 +176,9 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
             byte[] head = EntryFormat.envelopeBlock(session, envelope, arrival);
             FileSpool spool = new FileSpool(id, session, envelope, arrival, file, ch, head.length);
             spool.crc.update(head);
-            writeFully(ch, ByteBuffer.wrap(head));
+            // into the buffer, written with the message (once, at the commit, for most messages)
+            if (head.length <= spool.buffer.remaining()) spool.buffer.put(head);
+            else writeFully(ch, ByteBuffer.wrap(head));
             return spool;
         } catch (IOException | RuntimeException e) {
             closeQuietly(ch);
@@ -249,7 +254,11 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
     public boolean hasRoomFor(long octets) {
         if (settings.minFreeSpace() == 0) return true;
         try {
-            long usable = Files.getFileStore(tmpDir).getUsableSpace();
+            // one statfs(2) per MAIL; finding the FileStore (Files.getFileStore: /proc/mounts read and every mount
+            // point stat'ed) is done once
+            FileStore store = tmpStore;
+            if (store == null) tmpStore = store = Files.getFileStore(tmpDir);
+            long usable = store.getUsableSpace();
             return usable - octets >= settings.minFreeSpace();
         } catch (IOException e) {
             log.warn("queue: cannot read the free space of {}: {}", tmpDir, e.toString());
@@ -419,7 +428,11 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
             for (FileSpool s : moved) unpublish(s, e);
             return;
         }
-        // 4. durable: publish
+        // 4. durable: publish. The futures of a batch of several are completed on the callback thread, so that
+        //    their listeners (each SMTP session writing its 250 and logging it) never hold up the next batch; a batch
+        //    of one (a lone client: nobody else waited for this sync) is completed here, one thread hand-off less on
+        //    the way to its 250
+        boolean here = moved.size() == 1;
         for (FileSpool s : moved) {
             RecipientState[] states = new RecipientState[s.envelope.recipients().size()];
             for (int i = 0; i < states.length; i++) states[i] = RecipientState.pending(i, s.envelope.recipients().get(i));
@@ -428,10 +441,12 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
             entries.put(s.id, entry);
             committed.incrementAndGet();
             s.state = SpoolState.COMMITTED;
-            callbacks.execute(() -> {
+            Runnable publish = () -> {
                 s.future.complete(null);
                 handOver(entry);
-            });
+            };
+            if (here) publish.run();
+            else callbacks.execute(publish);
             finishedInFlight();
         }
     }
@@ -634,7 +649,7 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
         final long bodyOffset;
         final CRC32C crc = new CRC32C();
         final CompletableFuture<Void> future = new CompletableFuture<>();
-        private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+        final ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
         volatile SpoolState state = SpoolState.OPEN;
         long size;
         List<HeaderField> headers = List.of();
@@ -703,10 +718,10 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
                     buffer.flip();
                     // the trailer's fields are covered by the CRC too
                     ByteBuffer trailer = EntryFormat.trailer(bodyOffset, size, hb.length, crc);
-                    writeFully(channel, buffer);
+                    // one write(v) call for what is buffered, the added headers and the trailer
+                    ByteBuffer[] rest = {buffer, ByteBuffer.wrap(hb), trailer};
+                    while (trailer.hasRemaining()) channel.write(rest);
                     buffer.clear();
-                    writeFully(channel, ByteBuffer.wrap(hb));
-                    writeFully(channel, trailer);
                 } catch (IOException e) {
                     state = SpoolState.FAILED;
                     closeQuietly(channel);
