@@ -397,6 +397,110 @@ class DistributionIT {
         }
     }
 
+    /**
+     * With {@code --port-offset}, a plugin's port changed while the server runs is moved like one read at start-up,
+     * and a bad one is not silently ignored: a value that is not a port, and a port in use, are each logged naming
+     * the file, the key and the value, {@code herald plugins} shows the plugin running on its last good
+     * configuration with the refusal, and IMAP keeps answering on its old port.
+     */
+    @Test
+    void aBadPortChangedWhileRunningWithAPortOffsetIsReportedAndTheLastGoodOneKept() throws Exception {
+        Server server = start();
+        server.awaitSmtp(START_TIMEOUT);
+        int offset = server.smtpPort - DEFAULT_SMTP_PORT;
+        Path imapCfg = home.resolve("conf/imap.cfg");
+
+        DistHarness.writeAtomically(imapCfg, "port = 99999\n".getBytes(StandardCharsets.US_ASCII));
+        server.awaitLog("plugin imap refused its new configuration", Duration.ofSeconds(60));
+        assertThat(lineWith(server.log(), "plugin imap refused its new configuration"))
+                .contains("imap.cfg: port = '99999' is not allowed");
+        assertThat(awaitPluginDetail("imap", "refused")).contains("runs with its last good configuration", "imap.cfg: port = '99999'");
+        imapAnswers(2143 + offset);
+
+        // a port in use: 2525 is moved to the server's own SMTP port
+        DistHarness.writeAtomically(imapCfg, ("port = " + DEFAULT_SMTP_PORT + "\n").getBytes(StandardCharsets.US_ASCII));
+        String inUse = "imap.cfg: port = '" + DEFAULT_SMTP_PORT + "' (in effect: " + server.smtpPort + ")";
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!server.log().contains(inUse)) {
+            if (System.nanoTime() > deadline) fail("no '" + inUse + "' in the log:\n" + server.log());
+            Thread.sleep(200);
+        }
+        assertThat(lineWith(server.log(), inUse)).contains("refused its new configuration").containsIgnoringCase("already in use");
+        assertThat(awaitPluginDetail("imap", inUse)).contains("runs with its last good configuration");
+        imapAnswers(2143 + offset);
+
+        // a good port is moved by the offset, and the note is gone
+        DistHarness.writeAtomically(imapCfg, "port = 2144\n".getBytes(StandardCharsets.US_ASCII));
+        server.awaitLog("IMAP listener imap on /127.0.0.1:" + (2144 + offset), Duration.ofSeconds(60));
+        imapAnswers(2144 + offset);
+        assertThat(awaitPluginDetail("imap", "")).isEmpty();
+    }
+
+    private static String lineWith(String log, String text) {
+        return log.lines().filter(l -> l.contains(text)).reduce((a, b) -> b).orElseThrow();
+    }
+
+    /** The DETAIL column of a plugin in {@code herald plugins}, once it contains {@code text} (empty: once it is empty). */
+    private String awaitPluginDetail(String plugin, String text) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            Path state = home.resolve("data/plugins.state");
+            for (String line : Files.readAllLines(state, StandardCharsets.UTF_8)) {
+                String[] f = line.split("\t", -1);
+                if (f.length > 4 && f[0].equals(plugin) && f[2].equals("active")) {
+                    last = f[4];
+                    if (text.isEmpty() ? last.isEmpty() : last.contains(text)) {
+                        Result shown = herald("plugins");
+                        assertThat(new String(shown.stdout, StandardCharsets.UTF_8)).contains(last);
+                        return last;
+                    }
+                }
+            }
+            Thread.sleep(200);
+        }
+        return fail("herald plugins: " + plugin + " has detail '" + last + "', expected '" + text + "'");
+    }
+
+    private static void imapAnswers(int port) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(20_000);
+            BufferedReader r = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            assertThat(r.readLine()).startsWith("* OK");
+        }
+    }
+
+    /**
+     * The offline tools load the plugins with a plain class loader: one that cannot start (imap, with a refused value)
+     * is one line on stderr with its name and the reason, never a Guice trace, and the tool does its job.
+     */
+    @Test
+    void anOfflineToolReportsAFailedPluginInOneLineAndDoesItsJob() throws Exception {
+        Files.writeString(home.resolve("conf/imap.cfg"), "maxBadCommands = 0\n");
+        Result r = herald("mailbox", "reindex");
+        assertThat(r.exit).as(r.stderr()).isZero();
+        assertThat(new String(r.stdout, StandardCharsets.UTF_8)).startsWith("reindexed 0 messages in 0 mailboxes");
+        assertThat(r.stderr().lines().toList()).as(r.stderr()).singleElement().satisfies(line -> assertThat(line)
+                .contains("plugin imap not started", "imap.cfg: maxBadCommands = '0' is not allowed"));
+    }
+
+    /**
+     * A logs/ that cannot be written (here a file, not a folder: tests run as root) is one clear line, no page of
+     * Logback's status messages, and the server runs and logs to the console.
+     */
+    @Test
+    void aLogsFolderThatCannotBeWrittenIsOneLineAndTheServerLogsToTheConsole() throws Exception {
+        Files.writeString(home.resolve("logs"), "not a folder\n");
+        Server server = start();
+        server.awaitSmtp(START_TIMEOUT);
+        String log = server.log();
+        assertThat(log).doesNotContain("|-INFO", "|-WARN", "|-ERROR", "ch.qos.logback");
+        assertThat(log.lines().filter(l -> l.contains("logs go to the console only")).toList()).singleElement()
+                .satisfies(l -> assertThat(l).contains(home.resolve("logs/herald.log") + " (Not a directory)"));
+        assertThat(log).contains("Herald started", "logs in the console only");
+        SmtpClient.send(server.smtpPort, "elsa@herald.test", "olaf@herald.test", message("console only"));
+    }
+
     /** TLS to the distribution's self-signed certificate (loopback only). */
     static javax.net.ssl.SSLContext trustingEverything() throws Exception {
         javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");

@@ -35,6 +35,9 @@ public final class ConfigStore {
 
     private final Path confDir;
     private final Map<String, Map<String, String>> overrides;
+    private final Adjustment adjustment;
+    /** The values of each pid's file as last read, before the adjustment and the overrides. */
+    private final Map<String, Map<String, String>> fileValues = new ConcurrentHashMap<>();
     private final Map<String, Configuration> cache = new ConcurrentHashMap<>();
     /** What each pid's file looked like when it was last read (size and modification time), to find changes. */
     private final Map<String, String> stamps = new ConcurrentHashMap<>();
@@ -48,6 +51,30 @@ public final class ConfigStore {
 
         /** Applies a configuration that every listener of its pid accepted. */
         void apply(Configuration next);
+
+        /**
+         * The pid's changed file was refused (a value the {@link Adjustment} or a listener's {@link #validate} refused,
+         * or an unreadable file): the last good configuration stays in use. {@code reason} names the file, the key and
+         * the value. Default: nothing (the refusal is logged by the store).
+         */
+        default void refused(String reason) { }
+    }
+
+    /**
+     * A rule applied to the values of every file as it is read, at first use and at each change, before the
+     * overrides: {@code --port-offset} moves the configured ports with it (see {@code io.herald.launcher.Ports}), so
+     * that a changed port is moved too and a wrong one is refused like any other value.
+     */
+    public interface Adjustment {
+        /** No adjustment. */
+        Adjustment NONE = (pid, values) -> values;
+
+        /**
+         * @param values the file's values (trimmed), never null
+         * @return the values to use
+         * @throws io.herald.api.config.ConfigurationException to refuse the file (naming its file, key and value)
+         */
+        Map<String, String> apply(String pid, Map<String, String> values);
     }
 
     /** A listener of only {@code apply}, with a validation function (e.g. {@code SmtpSettings::from}). */
@@ -63,6 +90,16 @@ public final class ConfigStore {
      * @param overrides per pid, keys that win over the files (e.g. {@code smtp -> port=0})
      */
     public ConfigStore(Path confDir, Map<String, Map<String, String>> overrides) {
+        this(confDir, overrides, Adjustment.NONE);
+    }
+
+    /**
+     * @param confDir    the {@code conf/} folder; may be null or missing
+     * @param overrides  per pid, keys that win over the files (e.g. {@code smtp -> port=0})
+     * @param adjustment applied to each file's values as they are read, before the overrides
+     */
+    public ConfigStore(Path confDir, Map<String, Map<String, String>> overrides, Adjustment adjustment) {
+        this.adjustment = adjustment;
         this.confDir = confDir;
         Map<String, Map<String, String>> copy = new HashMap<>();
         overrides.forEach((pid, kv) -> copy.put(pid, Map.copyOf(kv)));
@@ -125,6 +162,7 @@ public final class ConfigStore {
                 next = load(pid);
             } catch (RuntimeException e) {
                 log.error("configuration change refused: {}: {}; keeping the last good configuration of {}", file, e.getMessage(), pid);
+                tellRefused(pid, e.getMessage());
                 continue;
             }
             if (next.equals(cache.get(pid))) continue;
@@ -133,6 +171,7 @@ public final class ConfigStore {
                 for (Listener l : ls) l.validate(next);
             } catch (RuntimeException e) {
                 log.error("configuration change refused: {} (file {}); {} keeps its last good configuration", e.getMessage(), file, pid);
+                tellRefused(pid, e.getMessage());
                 continue;
             }
             cache.put(pid, next);
@@ -147,6 +186,25 @@ public final class ConfigStore {
             applied.add(pid);
         }
         return applied;
+    }
+
+    private void tellRefused(String pid, String reason) {
+        for (Listener l : listeners.getOrDefault(pid, java.util.List.of())) {
+            try {
+                l.refused(reason);
+            } catch (RuntimeException e) {
+                log.warn("telling a listener of {} about a refused change failed: {}", pid, e.toString(), e);
+            }
+        }
+    }
+
+    /**
+     * The values of the pid's file as last read, before the {@link Adjustment} and the overrides (what the operator
+     * wrote); empty when there is no file.
+     */
+    public Map<String, String> fileValues(String pid) {
+        get(pid);
+        return fileValues.getOrDefault(pid, Map.of());
     }
 
     /** Calls {@link #reload()} every {@code period} from a daemon thread until {@link #close()}. */
@@ -201,8 +259,10 @@ public final class ConfigStore {
                 p.stringPropertyNames().forEach(k -> values.put(k.trim(), p.getProperty(k).trim()));
             }
         }
-        values.putAll(overrides.getOrDefault(pid, Map.of()));
-        return new MapConfiguration(pid, values);
+        Map<String, String> adjusted = new HashMap<>(adjustment.apply(pid, Map.copyOf(values)));
+        fileValues.put(pid, Map.copyOf(values));
+        adjusted.putAll(overrides.getOrDefault(pid, Map.of()));
+        return new MapConfiguration(pid, adjusted);
     }
 
     /** A configuration backed by a map of strings. */

@@ -153,7 +153,11 @@ public final class PlainHost {
         return plugin;
     }
 
-    /** Starts every plugin given; one that fails to start is logged and left out, the others start. */
+    /**
+     * Starts every plugin given; one that fails to start is logged and left out, the others start. In read-only mode
+     * (the command-line tools) a failure is one warning line, the plugin's name and {@link PluginFailures#reason
+     * reason}, without a stack trace: the tool goes on with its job, which rarely needs that plugin.
+     */
     public List<Plugin> startAll(List<? extends Module> modules) {
         List<Plugin> started = new ArrayList<>();
         for (Module m : modules) {
@@ -166,7 +170,13 @@ public final class PlainHost {
             try {
                 started.add(start(plugin, name, version));
             } catch (RuntimeException e) {
-                log.error("plugin {} failed to start: {}", name, e.getMessage(), e);
+                String reason = PluginFailures.reason(plugin.getClass().getName(), e);
+                if (readOnly) {
+                    log.warn("plugin {} not started: {}", name, reason);
+                    log.debug("plugin {} not started", name, e);
+                } else {
+                    log.error("plugin {} failed to start: {}", name, reason, e);
+                }
             }
         }
         return started;

@@ -1,6 +1,6 @@
 package io.herald.launcher;
 
-import io.herald.api.config.Configuration;
+import io.herald.api.config.ConfigurationException;
 import io.herald.config.ConfigStore;
 
 import java.util.LinkedHashMap;
@@ -10,6 +10,8 @@ import java.util.Map;
 /**
  * The one rule that moves every port: {@code --port-offset N} adds N to each listener's port, as configured in
  * {@code conf/<pid>.cfg} or else its built-in default (DESIGN §5). A port configured as 0 (any free port) stays 0.
+ * The rule is applied to each file as it is read ({@link #offset}), so a port changed while the server runs is
+ * moved, or refused, like one read at start-up.
  *
  * <p>A new listener adds one line to {@link #LISTENERS}; nothing else needs to change.
  */
@@ -20,7 +22,7 @@ public final class Ports {
 
     /**
      * Every listener the server has, the core's and the protocol plugins' (a plugin's listener is configured in its
-     * own {@code conf/<pid>.cfg}, and the moved port reaches it as an override of that configuration, like the core's).
+     * own {@code conf/<pid>.cfg}, and the moved port reaches it in that configuration, like the core's).
      */
     public static final List<Listener> LISTENERS = List.of(
             new Listener("smtp", "port", 2525),
@@ -37,28 +39,52 @@ public final class Ports {
     private Ports() { }
 
     /**
-     * The overrides that move every listener by {@code offset}: pid → key → port.
+     * The rule as a configuration {@link ConfigStore.Adjustment}: applied to each file every time it is read, at
+     * start-up and when it changes while the server runs, so that a changed port is moved too. A value that is not a
+     * port (not a whole number from -1 to 65535) is left as it is, for its component to refuse naming the file, the
+     * key and the value; a port the offset would move beyond 65535 is refused here, the same way.
      *
-     * @param files the configuration from {@code conf/} (to move a configured port, not only the default)
-     * @throws IllegalArgumentException when a moved port would leave 1..65535
+     * @throws IllegalArgumentException when the offset is outside 0..{@link #MAX_OFFSET}
      */
-    public static Map<String, Map<String, String>> offsetOverrides(ConfigStore files, int offset) {
+    public static ConfigStore.Adjustment offset(int offset) {
         if (offset < 0 || offset > MAX_OFFSET) {
             throw new IllegalArgumentException("--port-offset must be from 0 to " + MAX_OFFSET + ", not " + offset);
         }
-        Map<String, Map<String, String>> out = new LinkedHashMap<>();
-        if (offset == 0) return out;
-        for (Listener l : LISTENERS) {
-            Configuration c = files.get(l.pid());
-            int base = c.getInt(l.key(), l.defaultPort(), -1, 65535);
-            if (base <= 0) continue;   // 0: any free port; -1: disabled
-            int moved = base + offset;
-            if (moved > 65535) {
-                throw new IllegalArgumentException("--port-offset " + offset + " moves " + l.pid() + "." + l.key()
-                        + " (" + base + ") beyond 65535");
+        if (offset == 0) return ConfigStore.Adjustment.NONE;
+        return (pid, values) -> {
+            Map<String, String> out = values;
+            for (Listener l : LISTENERS) {
+                if (!l.pid().equals(pid)) continue;
+                String raw = values.get(l.key());
+                int base;
+                if (raw == null || raw.isBlank()) {
+                    base = l.defaultPort();
+                } else {
+                    try {
+                        base = Integer.parseInt(raw);
+                    } catch (NumberFormatException e) {
+                        continue;   // not a number: the component refuses it
+                    }
+                    if (base < -1 || base > 65535) continue;   // likewise
+                }
+                if (base <= 0) continue;   // 0: any free port; -1: disabled
+                int moved = base + offset;
+                if (moved > 65535) {
+                    throw new ConfigurationException(pid + ".cfg", l.key(), raw == null ? Integer.toString(base) : raw,
+                            "a port from 1 to " + (65535 - offset) + ": --port-offset " + offset + " would move it to " + moved);
+                }
+                if (out == values) out = new LinkedHashMap<>(values);
+                out.put(l.key(), Integer.toString(moved));
             }
-            out.computeIfAbsent(l.pid(), k -> new LinkedHashMap<>()).put(l.key(), Integer.toString(moved));
-        }
-        return out;
+            return out;
+        };
+    }
+
+    /**
+     * Reads every listener's port as the server will (moved by the store's adjustment), before the start: a wrong one
+     * throws the {@link ConfigurationException} that names its file, key and value.
+     */
+    public static void check(ConfigStore files) {
+        for (Listener l : LISTENERS) files.get(l.pid()).getInt(l.key(), l.defaultPort(), -1, 65535);
     }
 }

@@ -53,11 +53,13 @@ final class RunCommand implements Callable<Integer> {
         Path home = parent.home();
         Logging.forServer(home);
         Logger log = LoggerFactory.getLogger(RunCommand.class);
+        Logging.reportProblems(log);
         long t0 = System.nanoTime();
 
-        Map<String, Map<String, String>> ports;
+        ConfigStore.Adjustment ports;
         try {
-            ports = Ports.offsetOverrides(new ConfigStore(home.resolve("conf"), Map.of()), portOffset);
+            ports = Ports.offset(portOffset);
+            Ports.check(new ConfigStore(home.resolve("conf"), Map.of(), ports));
         } catch (ConfigurationException e) {
             // a refused port value in conf/<pid>.cfg: exit code 3 like every other refused value, not 1
             log.error("Herald could not start: {}", e.getMessage());
@@ -71,7 +73,7 @@ final class RunCommand implements Callable<Integer> {
         HeraldServer.Builder builder = HeraldServer.builder().home(home).watchConfiguration(Duration.ofMillis(500)).httpListener();
         if (plugins != null) builder.discoverPlugins(plugins);
         else builder.gateUntilPluginsStarted();
-        ports.forEach((pid, kv) -> kv.forEach((k, v) -> builder.set(pid, k, v)));
+        builder.adjust(ports);
         HeraldServer server;
         FelixHost felix = null;
         try {
@@ -135,7 +137,7 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         log.info("Herald started in {} ms: data in {}, logs in {}", (System.nanoTime() - t0) / 1_000_000,
-                server.paths().data(), server.paths().logs());
+                server.paths().data(), Logging.destination(server.paths().logs()));
         stopped.await();
         return ExitCodes.OK;
     }

@@ -3,6 +3,7 @@ package io.herald.osgi;
 import io.herald.api.plugin.HeraldPlugin;
 import io.herald.host.PlainHost;
 import io.herald.host.Plugin;
+import io.herald.host.PluginFailures;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
@@ -201,13 +202,18 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
                 public void apply(io.herald.api.config.Configuration next) {
                     reconfigure(t, next);
                 }
+
+                @Override
+                public void refused(String reason) {
+                    keptLastGood(t, reason);
+                }
             };
             t.pid = module.configPid();
             host.configs().addListener(module.configPid(), t.listener);
             log.info("plugin bundle {} {} (id {}) active as plugin {}", bundle.getSymbolicName(), bundle.getVersion(),
                     bundle.getBundleId(), plugin.name());
         } catch (Exception | LinkageError e) {
-            String reason = reason(t.module, e);
+            String reason = PluginFailures.reason(t.module, e);
             t.state = new PluginState.Failed(reason);
             log.error("plugin bundle {} (id {}) failed: {}", bundle.getSymbolicName(), bundle.getBundleId(), reason, e);
         } finally {
@@ -232,19 +238,49 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
                 t.state = new PluginState.Active(t.plugin);
                 log.info("plugin {} restarted with its new configuration", old.name());
             } catch (Exception | LinkageError e) {
+                String refused = changes(t.pid, lastGood, next) + ": " + PluginFailures.reason(t.module, e);
                 log.error("plugin {} refused its new configuration ({}); restarting it with the last good one",
-                        old.name(), reason(t.module, e));
+                        old.name(), refused);
                 try {
                     t.plugin = startModule(t, lastGood);
-                    t.state = new PluginState.Active(t.plugin);
+                    t.state = new PluginState.Active(t.plugin, "runs with its last good configuration; refused: " + refused);
                 } catch (Exception | LinkageError e2) {
-                    t.state = new PluginState.Failed(reason(t.module, e2));
-                    log.error("plugin {} failed: {}", old.name(), reason(t.module, e2), e2);
+                    t.state = new PluginState.Failed(PluginFailures.reason(t.module, e2));
+                    log.error("plugin {} failed: {}", old.name(), PluginFailures.reason(t.module, e2), e2);
                 }
             }
             if (t.plugin != null) host.configs().addListener(t.pid, t.listener);
         }
         writeState();
+    }
+
+    /** The plugin's changed file was refused before it reached the plugin: it runs on as it is, and says so. */
+    private void keptLastGood(Tracked t, String reason) {
+        synchronized (t) {
+            if (t.plugin == null) return;
+            t.state = new PluginState.Active(t.plugin, "runs with its last good configuration; refused: " + reason);
+        }
+        writeState();
+    }
+
+    /**
+     * What changed between two configurations of a pid, as the operator wrote it: {@code imap.cfg: port = '2525'},
+     * with the value in effect when it differs from the file's (moved by {@code --port-offset}).
+     */
+    private String changes(String pid, io.herald.api.config.Configuration before, io.herald.api.config.Configuration after) {
+        java.util.Map<String, String> file = host.configs().fileValues(pid);
+        java.util.Set<String> keys = new java.util.TreeSet<>(before.keys());
+        keys.addAll(after.keys());
+        List<String> out = new ArrayList<>();
+        for (String k : keys) {
+            String now = after.get(k).orElse(null);
+            if (java.util.Objects.equals(before.get(k).orElse(null), now)) continue;
+            String written = file.get(k);
+            String shown = written != null ? k + " = '" + written + "'" : k + " removed";
+            if (now != null && !now.equals(written)) shown += " (in effect: " + now + ")";
+            out.add(shown);
+        }
+        return pid + ".cfg" + (out.isEmpty() ? "" : ": " + String.join(", ", out));
     }
 
     private Plugin startModule(Tracked t, io.herald.api.config.Configuration config) throws ReflectiveOperationException {
@@ -284,44 +320,6 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
         }
         if (missing.isEmpty()) missing.add("no single requirement is missing: a uses-constraint conflict, or not resolved yet");
         return missing;
-    }
-
-    /** A one-line reason: the module and the innermost cause, which is what the plugin's author needs to see. */
-    static String reason(String module, Throwable e) {
-        Throwable root = innermost(e);
-        if (root instanceof ReflectiveOperationException && !(root instanceof ClassNotFoundException)) {
-            return "cannot instantiate " + module + ": " + root;
-        }
-        return module + ": " + root.getClass().getName() + (root.getMessage() == null ? "" : ": " + firstLine(root.getMessage()));
-    }
-
-    /**
-     * The innermost cause. Guice's {@code CreationException} and {@code ProvisionException} have no cause of their own
-     * when their error messages carry several (e.g. a module's {@code @Provides} refusing a configuration value, seen
-     * by two bindings): the first message's cause is followed then, so that the reason names the file and the key
-     * rather than "Unable to create injector, see the following errors:".
-     */
-    private static Throwable innermost(Throwable e) {
-        Throwable root = e;
-        while (true) {
-            Throwable next = root.getCause();
-            if (next == null) next = firstGuiceCause(root);
-            if (next == null || next == root) return root;
-            root = next;
-        }
-    }
-
-    private static Throwable firstGuiceCause(Throwable e) {
-        java.util.Collection<com.google.inject.spi.Message> messages;
-        if (e instanceof com.google.inject.CreationException c) messages = c.getErrorMessages();
-        else if (e instanceof com.google.inject.ProvisionException p) messages = p.getErrorMessages();
-        else return null;
-        return messages.stream().map(com.google.inject.spi.Message::getCause).filter(java.util.Objects::nonNull).findFirst().orElse(null);
-    }
-
-    private static String firstLine(String s) {
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 
     /** What the extender keeps per plugin bundle. */

@@ -7,9 +7,16 @@ import java.util.List;
 /** Where a plugin bundle stands, as {@code bin/herald plugins} shows it. */
 public sealed interface PluginState {
 
-    /** Started: its contributions are in the extension registry. */
-    record Active(Plugin plugin) implements PluginState {
-        @Override public String toString() { return "ACTIVE " + plugin.extensionPoints(); }
+    /**
+     * Started: its contributions are in the extension registry.
+     *
+     * @param note null, or why it runs with its last good configuration: its changed file was refused (naming the
+     *             file, key and value, and the reason)
+     */
+    record Active(Plugin plugin, String note) implements PluginState {
+        public Active(Plugin plugin) { this(plugin, null); }
+
+        @Override public String toString() { return "ACTIVE " + plugin.extensionPoints() + (note == null ? "" : ", " + note); }
     }
 
     /** The bundle is active but its module could not be built; nothing of it is registered. */

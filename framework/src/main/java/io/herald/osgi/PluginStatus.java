@@ -16,7 +16,7 @@ public record PluginStatus(long bundleId, String symbolicName, String version, S
     /**
      * One line of {@code data/plugins.state}: name (the plugin's, or the bundle's symbolic name when it is not
      * active), version, state (active, failed, resolving, stopped), extension points (comma-separated, "-" if none),
-     * detail (the failure's reason or the missing requirements), bundle id, location; separated by tabs.
+     * detail (the failure's reason, the missing requirements, or for an active plugin the refused change it runs without), bundle id, location; separated by tabs.
      */
     public String line() {
         String name = symbolicName;
@@ -27,6 +27,7 @@ public record PluginStatus(long bundleId, String symbolicName, String version, S
             kind = "active";
             name = a.plugin().name();
             points = a.plugin().extensionPoints().isEmpty() ? "-" : String.join(",", a.plugin().extensionPoints());
+            if (a.note() != null) detail = a.note();
         } else if (state instanceof PluginState.Failed f) {
             kind = "failed";
             detail = f.reason();

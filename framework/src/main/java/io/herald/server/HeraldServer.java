@@ -93,7 +93,7 @@ public final class HeraldServer implements AutoCloseable {
 
     private HeraldServer(Builder b) {
         this.paths = new HeraldPaths(b.home);
-        this.configs = new ConfigStore(paths.conf(), b.overrides);
+        this.configs = new ConfigStore(paths.conf(), b.overrides, b.adjustment);
         this.identity = io.herald.config.LiveIdentity.following(configs);
         this.watchConfiguration = b.watchConfiguration;
         this.gated = b.gated;
@@ -447,6 +447,7 @@ public final class HeraldServer implements AutoCloseable {
     public static final class Builder {
         private Path home = Path.of(".");
         private final Map<String, Map<String, String>> overrides = new HashMap<>();
+        private ConfigStore.Adjustment adjustment = ConfigStore.Adjustment.NONE;
         private final List<HeraldPlugin> plugins = new ArrayList<>();
         private boolean readOnly;
         private ClassLoader loader;
@@ -489,6 +490,15 @@ public final class HeraldServer implements AutoCloseable {
         }
 
         /** Sets one configuration key, winning over {@code conf/<pid>.cfg}. */
+        /**
+         * A rule applied to every configuration file as it is read, at start-up and at each change (e.g. the launcher's
+         * {@code --port-offset}, {@code io.herald.launcher.Ports#offset}); {@link #set} overrides still win.
+         */
+        public Builder adjust(ConfigStore.Adjustment adjustment) {
+            this.adjustment = java.util.Objects.requireNonNull(adjustment);
+            return this;
+        }
+
         public Builder set(String pid, String key, String value) {
             overrides.computeIfAbsent(pid, k -> new HashMap<>()).put(key, value);
             return this;

@@ -12,9 +12,12 @@ package io.herald.smtp;
  * {@code <LF>.<CRLF>}, {@code <CR>.<CR>} and {@code <CRLF>.<LF>} all leave the session in the data until the real
  * {@code <CRLF>.<CRLF>}, and the smuggled text is refused with the message that carried it.
  *
- * <p><b>Long lines.</b> Each line's length is counted as sent (including a stuffed dot and the CRLF); a line
- * longer than {@code maxLineLength} (RFC 5321 §4.5.3.1.6; 0 = unlimited) is remembered and the core refuses the
- * message at the end of the data with {@code 500 5.5.6} ("500 Line too long", RFC 5321 §4.2.4).
+ * <p><b>Long lines.</b> Each line's length is counted with its CRLF but without a leading dot removed by
+ * unstuffing (RFC 5321 §4.5.3.1.6: "not counting the leading dot duplicated for transparency"). 1000 octets is what
+ * every receiver must accept, not a limit it must enforce: the limit here is the listener's {@code maxLineLength}
+ * (default 65536; 0 = unlimited). The first line over it is remembered (its number, from 1) and the core refuses the
+ * message at the end of the data with {@code 500 5.5.6} (RFC 5321 §4.5.3.1.10 "500 Line too long"); shorter lines,
+ * whatever their length, pass through unchanged (never folded).
  *
  * <p>The decoder only reads and copies bytes; it is fed the bytes as they arrive and never holds the message.
  */
@@ -41,7 +44,8 @@ final class DataDecoder {
     private boolean done;
     private boolean bareCr;
     private boolean bareLf;
-    private boolean lineTooLong;
+    private long line = 1;
+    private long firstLongLine;
 
     DataDecoder(int maxLineLength, Sink sink) {
         this.maxLineLength = maxLineLength;
@@ -78,7 +82,10 @@ final class DataDecoder {
                 }
                 case DOT -> {
                     if (c == CR) state = State.DOT_CR;
-                    else midLine(c);                   // the stuffed dot is dropped
+                    else {
+                        lineLength--;                  // the stuffed dot is dropped, and does not count (§4.5.3.1.6)
+                        midLine(c);
+                    }
                 }
                 case DOT_CR -> {
                     if (c == LF) {
@@ -106,15 +113,20 @@ final class DataDecoder {
     }
 
     private void endOfLine() {
-        if (maxLineLength > 0 && lineLength > maxLineLength) lineTooLong = true;
+        checkLength();
         lineLength = 0;
+        line++;
         state = State.LINE_START;
     }
 
     private void emit(byte c) {
-        if (maxLineLength > 0 && lineLength > maxLineLength) lineTooLong = true;
+        checkLength();
         out[outLen++] = c;
         if (outLen == out.length) flush();
+    }
+
+    private void checkLength() {
+        if (maxLineLength > 0 && lineLength > maxLineLength && firstLongLine == 0) firstLongLine = line;
     }
 
     private void flush() {
@@ -128,5 +140,8 @@ final class DataDecoder {
 
     boolean sawBareCrOrLf() { return bareCr || bareLf; }
 
-    boolean sawLineTooLong() { return lineTooLong; }
+    boolean sawLineTooLong() { return firstLongLine > 0; }
+
+    /** The number (from 1) of the first line longer than {@code maxLineLength}; 0 when there is none. */
+    long firstLongLine() { return firstLongLine; }
 }

@@ -35,8 +35,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>The end of DATA is only {@code <CRLF>.<CRLF>}. A bare CR or bare LF anywhere in DATA never ends the data or
  *       splits a message (SMTP smuggling); the whole message is refused at its end with {@code 550 5.6.11}.</li>
- *   <li>A text line longer than {@code maxLineLength} (1000 octets with CRLF; 0 = unlimited) refuses the message at
- *       the end of the data with {@code 500 5.5.6} (RFC 5321 §4.2.4 "500 Line too long"). A command line longer
+ *   <li>Text lines over 1000 octets are accepted and kept as they are (RFC 5321 §4.5.3.1: 1000 is what a receiver
+ *       must accept, not a limit to enforce); a line longer than {@code maxLineLength} (65536 octets with CRLF; 0 =
+ *       unlimited) refuses the message at the end of the data with {@code 500 5.5.6} (RFC 5321 §4.5.3.1.10 "500 Line
+ *       too long"), the session going on. A command line longer
  *       than {@code maxCommandLength} is answered {@code 500 5.5.6} and skipped to its end.</li>
  *   <li>A message over the SIZE limit is read to its end, discarded and refused with {@code 552 5.3.4}.</li>
  *   <li>Hooks fail open (a throwing or hanging hook counts as Next, after {@code hookTimeout}); routers fail

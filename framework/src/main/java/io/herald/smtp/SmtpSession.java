@@ -699,7 +699,8 @@ final class SmtpSession {
         else if (sink.failure() != null) refusal = SmtpReply.STORAGE_FAILED;
         else if (t.decoder != null && t.decoder.sawBareCrOrLf()) refusal = SmtpReply.BARE_LINE_ENDING;
         else if (t.decoder != null && t.decoder.sawLineTooLong())
-            refusal = SmtpReply.LINE_TOO_LONG.withText("Line too long: more than " + settings.maxLineLength() + " octets including CRLF");
+            refusal = SmtpReply.LINE_TOO_LONG.withText("Line too long: line " + t.decoder.firstLongLine()
+                    + " of the message has more than " + settings.maxLineLength() + " octets including CRLF (the limit here)");
         if (refusal != null) {
             if (sink.failure() != null) log.warn("{}: writing spool {} failed", id, sink.spool().id(), sink.failure());
             t.discard();

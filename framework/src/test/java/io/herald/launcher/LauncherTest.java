@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -36,26 +37,81 @@ class LauncherTest {
 
     @Test
     void portOffsetMovesDefaultsAndConfiguredPortsButNotAnyFreePort() throws Exception {
-        assertThat(Ports.offsetOverrides(ConfigStore.defaults(), 0)).isEmpty();
-        assertThat(Ports.offsetOverrides(ConfigStore.defaults(), 100)).isEqualTo(Map.of("smtp", Map.of("port", "2625"),
-                "submission", Map.of("port", "2687"), "submissions", Map.of("port", "2565"),
-                "imap", Map.of("port", "2243", "tls.port", "3093"), "pop3", Map.of("port", "2210", "tls.port", "3095"),
-                "http", Map.of("port", "8125")));
+        assertThat(port(ConfigStore.defaults(), "smtp", "port", 2525)).isEqualTo(2525);
+        ConfigStore moved = new ConfigStore(null, Map.of(), Ports.offset(100));
+        assertThat(Map.of("smtp", port(moved, "smtp", "port", 2525), "submission", port(moved, "submission", "port", 2587),
+                "submissions", port(moved, "submissions", "port", 2465), "imap", port(moved, "imap", "port", 2143),
+                "imaps", port(moved, "imap", "tls.port", 2993), "pop3", port(moved, "pop3", "port", 2110),
+                "pop3s", port(moved, "pop3", "tls.port", 2995), "http", port(moved, "http", "port", 8025)))
+                .isEqualTo(Map.of("smtp", 2625, "submission", 2687, "submissions", 2565, "imap", 2243, "imaps", 3093,
+                        "pop3", 2210, "pop3s", 3095, "http", 8125));
 
-        Files.createDirectories(tmp.resolve("conf"));
-        Files.writeString(tmp.resolve("conf/smtp.cfg"), "port = 3000\n");
-        assertThat(Ports.offsetOverrides(new ConfigStore(tmp.resolve("conf"), Map.of()), 7))
-                .containsEntry("smtp", Map.of("port", "3007")).containsEntry("submission", Map.of("port", "2594"));
+        Path conf = tmp.resolve("conf");
+        Files.createDirectories(conf);
+        Files.writeString(conf.resolve("smtp.cfg"), "port = 3000\n");
+        ConfigStore files = new ConfigStore(conf, Map.of(), Ports.offset(7));
+        assertThat(port(files, "smtp", "port", 2525)).isEqualTo(3007);
+        assertThat(port(files, "submission", "port", 2587)).isEqualTo(2594);
+        assertThat(files.fileValues("smtp")).isEqualTo(Map.of("port", "3000"));   // what the operator wrote
 
-        Files.writeString(tmp.resolve("conf/smtp.cfg"), "port = 0\n");
-        Files.writeString(tmp.resolve("conf/submission.cfg"), "port = -1\n");
-        Files.writeString(tmp.resolve("conf/imap.cfg"), "port = -1\ntls.port = 3993\n");
-        Files.writeString(tmp.resolve("conf/pop3.cfg"), "port = -1\ntls.port = -1\n");
-        assertThat(Ports.offsetOverrides(new ConfigStore(tmp.resolve("conf"), Map.of()), 7)).containsOnlyKeys("submissions", "imap", "http")
-                .containsEntry("imap", Map.of("tls.port", "4000"));
+        Files.writeString(conf.resolve("smtp.cfg"), "port = 0\n");
+        Files.writeString(conf.resolve("submission.cfg"), "port = -1\n");
+        Files.writeString(conf.resolve("imap.cfg"), "port = -1\ntls.port = 3993\n");
+        files = new ConfigStore(conf, Map.of(), Ports.offset(7));
+        assertThat(port(files, "smtp", "port", 2525)).isZero();
+        assertThat(port(files, "submission", "port", 2587)).isEqualTo(-1);
+        assertThat(port(files, "imap", "port", 2143)).isEqualTo(-1);
+        assertThat(port(files, "imap", "tls.port", 2993)).isEqualTo(4000);
 
-        assertThatThrownBy(() -> Ports.offsetOverrides(ConfigStore.defaults(), -1)).hasMessageContaining("--port-offset");
-        assertThatThrownBy(() -> Ports.offsetOverrides(ConfigStore.defaults(), 70000)).hasMessageContaining("--port-offset");
+        assertThatThrownBy(() -> Ports.offset(-1)).hasMessageContaining("--port-offset");
+        assertThatThrownBy(() -> Ports.offset(70000)).hasMessageContaining("--port-offset");
+    }
+
+    /**
+     * The offset is applied to each file as it is read, also when it changes while the server runs: a changed port is
+     * moved, a value that is not a port reaches its component unchanged (which refuses it naming file, key and value),
+     * and a port the offset would move beyond 65535 is refused, the listeners told, the last good configuration kept.
+     */
+    @Test
+    void aPortChangedWhileRunningIsMovedOrRefusedLikeOneReadAtStartUp() throws Exception {
+        Path conf = tmp.resolve("live");
+        Files.createDirectories(conf);
+        Files.writeString(conf.resolve("imap.cfg"), "port = 3143\n");
+        ConfigStore files = new ConfigStore(conf, Map.of(), Ports.offset(1000));
+        List<String> applied = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
+        files.addListener("imap", new ConfigStore.Listener() {
+            @Override public void apply(io.herald.api.config.Configuration next) { applied.add(next.get("port").orElse("")); }
+            @Override public void refused(String reason) { refused.add(reason); }
+        });
+        assertThat(port(files, "imap", "port", 2143)).isEqualTo(4143);
+
+        rewrite(conf.resolve("imap.cfg"), "port = 3144\n");
+        files.reload();
+        assertThat(applied).containsExactly("4144");
+
+        rewrite(conf.resolve("imap.cfg"), "port = 99999\n");
+        files.reload();
+        assertThat(applied).containsExactly("4144", "99999");   // the plugin refuses it, as without the offset
+        assertThatThrownBy(() -> files.get("imap").getInt("port", 2143, -1, 65535))
+                .hasMessage("imap.cfg: port = '99999' is not allowed; expected a whole number from -1 to 65535");
+
+        rewrite(conf.resolve("imap.cfg"), "port = 65000\n");
+        files.reload();
+        assertThat(applied).hasSize(2);
+        assertThat(refused).containsExactly("imap.cfg: port = '65000' is not allowed; expected a port from 1 to 64535: "
+                + "--port-offset 1000 would move it to 66000");
+        assertThat(files.get("imap").get("port")).contains("99999");   // the last configuration the store accepted
+    }
+
+    private static int port(ConfigStore files, String pid, String key, int defaultPort) {
+        return files.get(pid).getInt(key, defaultPort, -1, 65535);
+    }
+
+    /** A changed file with a new modification time (the store looks at size, time and content). */
+    private static void rewrite(Path file, String content) throws Exception {
+        Files.writeString(file, content);
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 1000 * content.length()));
     }
 
     @Test

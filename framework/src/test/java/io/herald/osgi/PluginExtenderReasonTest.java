@@ -7,6 +7,7 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import com.google.inject.Stage;
 import io.herald.api.config.ConfigurationException;
+import io.herald.host.PluginFailures;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,13 +34,13 @@ class PluginExtenderReasonTest {
     @Test
     void aGuiceCreationFailureIsReportedByTheConfigurationValueThatCausedIt() {
         CreationException e = assertThrows(CreationException.class, () -> Guice.createInjector(Stage.PRODUCTION, new RefusingModule()));
-        assertThat(PluginExtender.reason("io.herald.plugin.imap.ImapPlugin", e)).isEqualTo("io.herald.plugin.imap.ImapPlugin: "
+        assertThat(PluginFailures.reason("io.herald.plugin.imap.ImapPlugin", e)).isEqualTo("io.herald.plugin.imap.ImapPlugin: "
                 + "io.herald.api.config.ConfigurationException: imap.cfg: maxBadCommands = '0' is not allowed; expected a whole number from 1 to 1000");
     }
 
     @Test
     void otherwiseTheInnermostCause() {
         Exception e = new RuntimeException("outer", new IllegalStateException("inner\nsecond line"));
-        assertThat(PluginExtender.reason("m.Module", e)).isEqualTo("m.Module: java.lang.IllegalStateException: inner");
+        assertThat(PluginFailures.reason("m.Module", e)).isEqualTo("m.Module: java.lang.IllegalStateException: inner");
     }
 }

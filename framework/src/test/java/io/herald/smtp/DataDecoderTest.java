@@ -55,10 +55,30 @@ class DataDecoderTest {
     }
 
     @Test
-    void lineLengthCountsTheCrlf() {
+    void lineLengthCountsTheCrlfButNotTheDotAddedForTransparency() {
         assertThat(decode("x".repeat(998) + "\r\n.\r\n", 100, 1000).tooLong()).isFalse();
         assertThat(decode("x".repeat(999) + "\r\n.\r\n", 100, 1000).tooLong()).isTrue();
-        assertThat(decode("." + "x".repeat(998) + "\r\n.\r\n", 100, 1000).tooLong()).isTrue();   // the stuffed dot was sent
+        // RFC 5321 §4.5.3.1.6: "not counting the leading dot duplicated for transparency": the message line is
+        // "." + 997 x + CRLF (1000 octets), sent as 1001
+        assertThat(decode(".." + "x".repeat(997) + "\r\n.\r\n", 100, 1000).tooLong()).isFalse();
+        assertThat(decode(".." + "x".repeat(998) + "\r\n.\r\n", 100, 1000).tooLong()).isTrue();
         assertThat(decode("x".repeat(100_000) + "\r\n.\r\n", 100, 0).tooLong()).isFalse();      // 0 = unlimited
+    }
+
+    @Test
+    void theFirstOverLongLineIsNamedAndTheBytesAreKeptAsSent() {
+        String message = "Subject: long\r\n\r\nshort\r\n" + "a".repeat(5000) + "\r\n" + "b".repeat(3000) + "\r\nend\r\n";
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        DataDecoder d = new DataDecoder(4000, out::write);
+        byte[] in = (message + ".\r\n").getBytes(StandardCharsets.US_ASCII);
+        assertThat(d.feed(in, 0, in.length)).isEqualTo(in.length);
+        assertThat(d.isDone()).isTrue();
+        assertThat(d.sawLineTooLong()).isTrue();
+        assertThat(d.firstLongLine()).as("line 4: Subject, the empty line, short, then the long one").isEqualTo(4);
+        assertThat(out.toString(StandardCharsets.US_ASCII)).isEqualTo(message);   // never folded or cut
+
+        DataDecoder unlimited = new DataDecoder(0, (b, off, len) -> { });
+        unlimited.feed(in, 0, in.length);
+        assertThat(unlimited.firstLongLine()).isZero();
     }
 }

@@ -408,15 +408,57 @@ class SmtpServerTest {
         for (int k = 0; k < messages.size(); k++) assertThat(queue.committed.get(k).body()).isEqualTo(messages.get(k));
     }
 
+    /**
+     * RFC 5321 §4.5.3.1.6 makes 1000 octets the least a receiver must accept, not a limit: by default lines up to
+     * 65536 octets (with CRLF) are accepted byte for byte; a longer one refuses that message with 500 5.5.6 naming
+     * the line, the session goes on, and what was accepted before it is kept.
+     */
     @Test
-    void anOverLongTextLineIsRefusedWith500() throws Exception {
+    void textLinesOver1000OctetsAreAcceptedIntactAndOnlyLinesOverTheLimitRefuseTheMessage() throws Exception {
+        byte[] longLines = ("Subject: long lines\r\n\r\n" + "x".repeat(998) + "\r\n" + "y".repeat(5000) + "\r\n."
+                + "z".repeat(SmtpSettings.DEFAULT_MAX_LINE_LENGTH - 3) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] tooLong = ("Subject: too long\r\n\r\nfine\r\n" + "w".repeat(SmtpSettings.DEFAULT_MAX_LINE_LENGTH - 1)
+                + "\r\n").getBytes(StandardCharsets.US_ASCII);
         try (SmtpTestClient c = connect(Map.of())) {
+            c.command("EHLO client.test");
+            c.command("MAIL FROM:<a@example.org>");
+            c.command("RCPT TO:<elsa@herald.test>");
+            expect(c.command("DATA"), 354, null);
+            c.send(dotStuff(longLines));   // the last line starts with a dot: 65537 octets sent, 65536 counted
+            expect(c.command("."), 250, "2.0.0");
+
+            c.command("MAIL FROM:<a@example.org>");
+            c.command("RCPT TO:<elsa@herald.test>");
+            expect(c.command("DATA"), 354, null);
+            c.send(dotStuff(tooLong));
+            SmtpTestClient.Reply refused = c.command(".");
+            expect(refused, 500, "5.5.6");
+            assertThat(refused.last()).isEqualTo("500 5.5.6 Line too long: line 4 of the message has more than "
+                    + SmtpSettings.DEFAULT_MAX_LINE_LENGTH + " octets including CRLF (the limit here)");
+            expectUsable(c);
+
+            c.command("MAIL FROM:<a@example.org>");
+            c.command("RCPT TO:<olaf@herald.test>");
+            expect(c.command("DATA"), 354, null);
+            c.send("Subject: after\r\n\r\nstill here\r\n");
+            expect(c.command("."), 250, "2.0.0");
+        }
+        assertThat(queue.committed).hasSize(2);
+        assertThat(queue.committed.get(0).body()).isEqualTo(longLines);
+        assertThat(new String(queue.committed.get(1).body(), StandardCharsets.US_ASCII)).contains("still here");
+    }
+
+    @Test
+    void aLowerConfiguredLimitRefusesLongerLines() throws Exception {
+        try (SmtpTestClient c = connect(Map.of("maxLineLength", "1000"))) {
             c.command("EHLO client.test");
             c.command("MAIL FROM:<a@example.org>");
             c.command("RCPT TO:<elsa@herald.test>");
             c.command("DATA");
             c.send("Subject: long\r\n\r\n" + "x".repeat(998) + "\r\n" + "y".repeat(999) + "\r\n");
-            expect(c.command("."), 500, "5.5.6");
+            SmtpTestClient.Reply r = c.command(".");
+            expect(r, 500, "5.5.6");
+            assertThat(r.last()).contains("line 4 ", "more than 1000 octets");
             expectUsable(c);
             assertThat(queue.committed).isEmpty();
         }

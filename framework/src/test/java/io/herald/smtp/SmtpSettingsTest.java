@@ -22,7 +22,7 @@ class SmtpSettingsTest {
     @Test
     void defaults() {
         SmtpSettings s = read(Map.of());
-        assertThat(s).isEqualTo(new SmtpSettings("smtp", "127.0.0.1", 2525, 52_428_800L, 100, 512, 1000, 10,
+        assertThat(s).isEqualTo(new SmtpSettings("smtp", "127.0.0.1", 2525, 52_428_800L, 100, 512, 65_536, 10,
                 Duration.ofMinutes(5), Duration.ofMinutes(3), Duration.ofSeconds(10), 16,
                 ListenerRole.MTA, true, true, false, false, false, List.of(), 50, 1000, 65_536));
     }
