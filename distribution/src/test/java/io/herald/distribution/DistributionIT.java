@@ -305,7 +305,7 @@ class DistributionIT {
             assertThat(r.readLine()).startsWith("* OK [CAPABILITY IMAP4rev1").contains("STARTTLS", "LOGINDISABLED");
         }
         // implicit TLS port (2993 + offset): log in as olaf, find the message delivered over SMTP
-        javax.net.ssl.SSLContext ctx = trustingEverything();
+        javax.net.ssl.SSLContext ctx = io.herald.e2e.NotifyPeers.trustAll();
         try (Socket tls = ctx.getSocketFactory().createSocket("127.0.0.1", 2993 + offset)) {
             tls.setSoTimeout(20_000);
             BufferedReader r = new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.UTF_8));
@@ -365,7 +365,7 @@ class DistributionIT {
         }
         assertThat(server.log()).doesNotContain("no such mailbox: nobody@herald.test");
 
-        javax.net.ssl.SSLContext ctx = trustingEverything();
+        javax.net.ssl.SSLContext ctx = io.herald.e2e.NotifyPeers.trustAll();
         try (Socket tls = ctx.getSocketFactory().createSocket("127.0.0.1", 2993 + offset)) {
             tls.setSoTimeout(20_000);
             BufferedReader r = new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.UTF_8));
@@ -499,17 +499,6 @@ class DistributionIT {
                 .satisfies(l -> assertThat(l).contains(home.resolve("logs/herald.log") + " (Not a directory)"));
         assertThat(log).contains("Herald started", "logs in the console only");
         SmtpClient.send(server.smtpPort, "elsa@herald.test", "olaf@herald.test", message("console only"));
-    }
-
-    /** TLS to the distribution's self-signed certificate (loopback only). */
-    static javax.net.ssl.SSLContext trustingEverything() throws Exception {
-        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-        ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
-            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
-            @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
-        }}, null);
-        return ctx;
     }
 
     static List<String> listLinesOf(Tool herald, String address) throws Exception {
