@@ -94,11 +94,13 @@ class DistributionIT {
         var health = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create("http://127.0.0.1:" + http + "/health")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+        // the stock webhook has no url: said so, with what to set, and exit code 4 (not 0, not 1 = a receiver refused)
         Result notify = herald("notify", "test", "olaf@herald.test");
         String notified = new String(notify.stdout, StandardCharsets.UTF_8);
-        assertThat(notify.exit).as(notified + notify.stderr()).isZero();
+        assertThat(notify.exit).as(notified + notify.stderr()).isEqualTo(4);
         assertThat(notified.lines()).anyMatch(l -> l.startsWith("notify-sse/sse") && l.contains("delivered"))
-                .anyMatch(l -> l.startsWith("notify-webhook/webhook") && l.contains("not accepted"));
+                .anyMatch(l -> l.startsWith("notify-webhook/webhook")
+                        && l.contains("not configured: no url: set url in conf/notify-webhook.cfg"));
 
         Result unknown = herald("mailbox", "list", "nobody@herald.test");
         assertThat(unknown.exit).isEqualTo(1);
@@ -305,7 +307,7 @@ class DistributionIT {
             assertThat(r.readLine()).startsWith("* OK [CAPABILITY IMAP4rev1").contains("STARTTLS", "LOGINDISABLED");
         }
         // implicit TLS port (2993 + offset): log in as olaf, find the message delivered over SMTP
-        javax.net.ssl.SSLContext ctx = trustingEverything();
+        javax.net.ssl.SSLContext ctx = io.herald.e2e.NotifyPeers.trustAll();
         try (Socket tls = ctx.getSocketFactory().createSocket("127.0.0.1", 2993 + offset)) {
             tls.setSoTimeout(20_000);
             BufferedReader r = new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.UTF_8));
@@ -365,7 +367,7 @@ class DistributionIT {
         }
         assertThat(server.log()).doesNotContain("no such mailbox: nobody@herald.test");
 
-        javax.net.ssl.SSLContext ctx = trustingEverything();
+        javax.net.ssl.SSLContext ctx = io.herald.e2e.NotifyPeers.trustAll();
         try (Socket tls = ctx.getSocketFactory().createSocket("127.0.0.1", 2993 + offset)) {
             tls.setSoTimeout(20_000);
             BufferedReader r = new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.UTF_8));
@@ -501,15 +503,30 @@ class DistributionIT {
         SmtpClient.send(server.smtpPort, "elsa@herald.test", "olaf@herald.test", message("console only"));
     }
 
-    /** TLS to the distribution's self-signed certificate (loopback only). */
-    static javax.net.ssl.SSLContext trustingEverything() throws Exception {
-        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-        ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-            @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
-            @Override public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
-            @Override public java.security.cert.X509Certificate[] getAcceptedIssuers() { return new java.security.cert.X509Certificate[0]; }
-        }}, null);
-        return ctx;
+    /**
+     * The README's hub (herald.cfg: hostname = hub.test, domains = hub.test) makes its demo users in its own local
+     * domain, where they log in and receive mail, not in herald.test, which it relays: no user outside its local
+     * domains, no warning about one.
+     */
+    @Test
+    void theReadmeHubMakesItsDemoUsersInItsOwnDomain() throws Exception {
+        Files.writeString(home.resolve("conf/herald.cfg"), "hostname = hub.test\ndomains = hub.test\n");
+        Server server = start();
+        server.awaitSmtp(START_TIMEOUT);
+        assertThat(server.log()).contains("demo account elsa@hub.test password:", "demo account olaf@hub.test password:")
+                .doesNotContain("elsa@herald.test", "not in a local domain");
+        Result users = herald("user", "list");
+        assertThat(users.exit).as(users.stderr()).isZero();
+        assertThat(new String(users.stdout, StandardCharsets.UTF_8).lines()).contains("elsa@hub.test", "olaf@hub.test");
+        Result add = heraldWithInput("Anna-pass-123456\n", "user", "add", "anna@hub.test");
+        assertThat(add.exit).as(add.stderr()).isZero();
+        assertThat(add.stderr()).doesNotContain("not a local domain");
+        SmtpClient.send(server.smtpPort, "someone@hub.test", "olaf@hub.test", message("the hub's own olaf"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (listLinesOf(this::herald, "olaf@hub.test").isEmpty()) {
+            if (System.nanoTime() > deadline) fail("not delivered to olaf@hub.test:\n" + server.log());
+            Thread.sleep(200);
+        }
     }
 
     static List<String> listLinesOf(Tool herald, String address) throws Exception {

@@ -26,13 +26,16 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
-/** The real peers of the notification tests: a webhook receiver, a receiver that never answers, an SSE client, SMTP. */
-final class NotifyPeers {
+/**
+ * The real peers of the notification tests: a webhook receiver, a receiver that never answers, an SSE client, SMTP;
+ * and the TLS context every distribution test uses against the server's self-signed certificate ({@link #trustAll}).
+ */
+public final class NotifyPeers {
 
     private NotifyPeers() { }
 
     /** A TLS context that accepts the server's self-signed certificate (tests on loopback only). */
-    static javax.net.ssl.SSLContext trustAll() throws Exception {
+    public static javax.net.ssl.SSLContext trustAll() throws Exception {
         javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
         ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
             @Override public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }

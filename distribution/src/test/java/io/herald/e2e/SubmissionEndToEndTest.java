@@ -30,10 +30,7 @@ import javax.crypto.Mac;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,7 +42,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -497,13 +493,7 @@ class SubmissionEndToEndTest {
 
         /** From a given loopback source address ({@code 127.0.0.2}...: Linux routes all of 127/8 to lo). */
         static Client implicitTls(int port, String from) throws Exception {
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[] {new X509TrustManager() {
-                public void checkClientTrusted(X509Certificate[] c, String a) { }
-                public void checkServerTrusted(X509Certificate[] c, String a) { }
-                public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
-            }}, null);
-            SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port, InetAddress.getByName(from), 0);
+            SSLSocket s = (SSLSocket) NotifyPeers.trustAll().getSocketFactory().createSocket("127.0.0.1", port, InetAddress.getByName(from), 0);
             s.startHandshake();
             return new Client(s);
         }

@@ -126,6 +126,7 @@ public final class CoreEndpoints {
     static String outcomeName(SinkOutcome o) {
         if (o instanceof SinkOutcome.Delivered) return "delivered";
         if (o instanceof SinkOutcome.NotAccepted) return "not-accepted";
+        if (o instanceof SinkOutcome.NotConfigured) return "not-configured";
         if (o instanceof SinkOutcome.GivenUp) return "gave-up";
         if (o instanceof SinkOutcome.Dropped) return "dropped";
         if (o instanceof SinkOutcome.Retrying) return "retrying";

@@ -25,11 +25,18 @@ import java.util.Properties;
  * random passwords, printed once in the log and kept in {@code data/demo-accounts.properties} (mode 600) for the
  * authenticator to read; the postmaster's mailbox is created too, so that mail to postmaster is never refused.
  *
- * <p>"First start" means: the properties file does not exist yet. Later starts only make sure the mailboxes exist.
+ * <p>The demo users live in a local domain, so that they receive mail where they can log in: {@code herald.test} when
+ * it is one (the default domains), else the first of {@code herald.cfg: domains} (a hub with {@code domains = hub.test}
+ * gets {@code elsa@hub.test} and {@code olaf@hub.test}).
+ *
+ * <p>"First start" means: the properties file does not exist yet. Later starts only make sure the mailboxes of the
+ * users in the file exist, and warn about one whose domain is no longer local.
  */
 public final class DemoAccounts {
 
+    /** The demo users with the default local domains (DESIGN §5). */
     public static final List<String> USERS = List.of("elsa@herald.test", "olaf@herald.test");
+    static final String DEFAULT_DOMAIN = "herald.test";
     public static final String FILE = "demo-accounts.properties";
 
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -37,24 +44,46 @@ public final class DemoAccounts {
     private DemoAccounts() { }
 
     /**
-     * Creates the mailboxes that are missing and, on first start, the passwords.
+     * The demo users for these local domains: elsa and olaf in {@code herald.test} when it is local, else in the first
+     * local domain; none when there is no local domain.
+     */
+    public static List<String> users(java.util.Set<String> localDomains) {
+        if (localDomains.isEmpty()) return List.of();
+        String domain = localDomains.contains(DEFAULT_DOMAIN) ? DEFAULT_DOMAIN : localDomains.iterator().next();
+        return USERS.stream().map(u -> u.substring(0, u.indexOf('@') + 1) + domain).toList();
+    }
+
+    /**
+     * Creates the mailboxes that are missing and, on first start, the demo users and their passwords.
      *
-     * @param dataDir    the server's {@code data/} folder
-     * @param postmaster the postmaster's mailbox (route-local's {@code postmaster} key)
+     * @param dataDir      the server's {@code data/} folder
+     * @param postmaster   the postmaster's mailbox (route-local's {@code postmaster} key)
+     * @param localDomains the server's local domains ({@code herald.cfg: domains}), which the demo users are made in
      * @return the passwords created now (empty on a later start)
      */
-    public static Map<String, String> ensure(Path dataDir, MailboxStore store, String postmaster, Logger log)
-            throws IOException, MailboxException {
-        for (String mailbox : List.of(postmaster, USERS.get(0), USERS.get(1))) {
+    public static Map<String, String> ensure(Path dataDir, MailboxStore store, String postmaster,
+                                             java.util.Set<String> localDomains, Logger log) throws IOException, MailboxException {
+        Path file = dataDir.resolve(FILE);
+        boolean first = !Files.exists(file);
+        List<String> users = first ? users(localDomains) : List.copyOf(read(dataDir).keySet());
+        List<String> mailboxes = new java.util.ArrayList<>(List.of(postmaster));
+        mailboxes.addAll(users);
+        for (String mailbox : mailboxes) {
             if (!store.exists(mailbox)) {
                 store.create(mailbox);
                 log.info("mailbox {} created", mailbox);
             }
         }
-        Path file = dataDir.resolve(FILE);
-        if (Files.exists(file)) return Map.of();
+        for (String user : users) {
+            String domain = user.substring(user.lastIndexOf('@') + 1);
+            if (!localDomains.contains(domain)) {
+                log.warn("demo account {} is not in a local domain (herald.cfg domains = {}): it can log in and submit "
+                        + "mail, but receives no mail here", user, String.join(",", localDomains));
+            }
+        }
+        if (!first) return Map.of();
         Map<String, String> passwords = new LinkedHashMap<>();
-        for (String user : USERS) passwords.put(user, newPassword());
+        for (String user : users) passwords.put(user, newPassword());
         write(file, passwords);
         for (Map.Entry<String, String> e : passwords.entrySet()) {
             log.info("demo account {} password: {}  (shown only this once; kept in {})", e.getKey(), e.getValue(), file);

@@ -12,6 +12,11 @@ public final class ExitCodes {
     public static final int USAGE = 2;
     /** A configuration value was refused; the message names the file, key, value and what is allowed. */
     public static final int CONFIG = 3;
+    /**
+     * {@code herald notify test}: no sink failed, but at least one is not configured (nothing was sent through it; the
+     * output says what to set, in which file).
+     */
+    public static final int NOT_CONFIGURED = 4;
 
     private ExitCodes() { }
 }

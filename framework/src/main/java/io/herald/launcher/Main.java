@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:failed (unknown mailbox, message, start-up failure, ...)", "2:wrong command line",
-                "3:invalid configuration"})
+                "3:invalid configuration", "4:notify test: a sink is not configured (none failed)"})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--home", paramLabel = "DIR", scope = ScopeType.INHERIT,

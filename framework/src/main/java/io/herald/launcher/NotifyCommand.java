@@ -35,7 +35,8 @@ final class NotifyCommand implements Callable<Integer> {
     /** {@code herald notify test <address>}. */
     @Command(name = "test", mixinStandardHelpOptions = true,
             description = "Send a test event (a new message with UID 0 in the INBOX of ADDRESS) through every sink and "
-                    + "print what each did. Exit code 0 when every sink delivered it or does not serve ADDRESS, 1 otherwise.")
+                    + "print what each did. Exit code 0 when every sink delivered it or does not serve ADDRESS; 1 when one "
+                    + "failed (gave up, still retrying, dropped); otherwise 4 when one is not configured (it says what to set).")
     static final class Test implements Callable<Integer> {
         @ParentCommand
         NotifyCommand notify;
@@ -64,15 +65,17 @@ final class NotifyCommand implements Callable<Integer> {
             }
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"SINK", "OUTCOME"});
-            boolean ok = true;
+            boolean failed = false;
+            boolean unconfigured = false;
             for (Map<String, Object> s : sinks) {
                 rows.add(new String[] {s.get("plugin") + "/" + s.get("sink"), String.valueOf(s.get("detail"))});
                 String outcome = String.valueOf(s.get("outcome"));
-                ok &= outcome.equals("delivered") || outcome.equals("not-accepted");
+                if (outcome.equals("not-configured")) unconfigured = true;
+                else failed |= !(outcome.equals("delivered") || outcome.equals("not-accepted"));
             }
             System.out.print(table(rows));
             System.out.flush();
-            return ok ? ExitCodes.OK : ExitCodes.FAILURE;
+            return failed ? ExitCodes.FAILURE : unconfigured ? ExitCodes.NOT_CONFIGURED : ExitCodes.OK;
         }
     }
 

@@ -123,7 +123,7 @@ final class RunCommand implements Callable<Integer> {
         if (store) {
             try {
                 String postmaster = server.configs().get("route-local").get("postmaster", "postmaster@localhost");
-                DemoAccounts.ensure(server.paths().data(), server.mailboxStore(), postmaster, log);
+                DemoAccounts.ensure(server.paths().data(), server.mailboxStore(), postmaster, server.identity().localDomains(), log);
                 // the demo accounts can log in (auth-file); under OSGi its classes are read from the plugin jars
                 if (plugins != null) {
                     server.ensureUsers(DemoAccounts.read(server.paths().data()), plugins);

@@ -97,23 +97,44 @@ public final class EventDispatcher implements MailboxEventPublisher, AutoCloseab
 
     /**
      * Sends one event through every sink, as {@code herald notify test} does, and waits at most {@code timeout} for
-     * each to finish with it.
+     * each to finish with it. A sink that says it is {@link io.herald.api.notify.NotificationSink#notConfigured not
+     * configured} is not sent the event and answers {@link SinkOutcome.NotConfigured}.
      *
      * @return per sink (plugin, name) what it did, or where the event stands when the time was up
      */
     public List<TestResult> test(MailboxEvent event, Duration timeout) throws InterruptedException {
-        List<SinkChannel.Probe> probes = new ArrayList<>();
+        List<Object> probes = new ArrayList<>();   // a Probe per sink that got the event, or the sink's result
         for (SinkChannel c : active) {
+            java.util.Optional<String> missing = notConfigured(c);
+            if (missing.isPresent()) {
+                probes.add(new TestResult(c.plugin, c.name, new SinkOutcome.NotConfigured(missing.get())));
+                continue;
+            }
             SinkChannel.Probe p = new SinkChannel.Probe(c.plugin, c.name);
             probes.add(p);
             c.offer(event, p);
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         List<TestResult> out = new ArrayList<>();
-        for (SinkChannel.Probe p : probes) {
-            out.add(new TestResult(p.plugin, p.sink, p.await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))));
+        for (Object o : probes) {
+            if (o instanceof TestResult done) {
+                out.add(done);
+            } else if (o instanceof SinkChannel.Probe p) {
+                out.add(new TestResult(p.plugin, p.sink, p.await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))));
+            }
         }
         return out;
+    }
+
+    /** What the sink says it lacks; a sink that throws counts as configured (its events then show what fails). */
+    private static java.util.Optional<String> notConfigured(SinkChannel c) {
+        try {
+            java.util.Optional<String> missing = c.sink.notConfigured();
+            return missing == null ? java.util.Optional.empty() : missing;
+        } catch (RuntimeException | LinkageError e) {
+            log.warn("sink {}/{}: notConfigured() threw: {}", c.plugin, c.name, e.toString());
+            return java.util.Optional.empty();
+        }
     }
 
     /** One sink's answer to {@link #test}. */

@@ -11,6 +11,9 @@ public sealed interface SinkOutcome {
     /** The sink's filter declined the event (users, folders, events). */
     record NotAccepted() implements SinkOutcome { }
 
+    /** Not sent: the sink lacks configuration it needs ({@code what}: what to set, in which file). */
+    record NotConfigured(String what) implements SinkOutcome { }
+
     /** Given up after {@code attempts} attempts. */
     record GivenUp(int attempts, String reason) implements SinkOutcome { }
 
@@ -27,6 +30,7 @@ public sealed interface SinkOutcome {
     static String describe(SinkOutcome o) {
         if (o instanceof Delivered d) return "delivered (attempt " + d.attempts() + ", " + d.elapsed().toMillis() + " ms)";
         if (o instanceof NotAccepted) return "not accepted (outside the sink's users/folders/events)";
+        if (o instanceof NotConfigured n) return "not configured: " + n.what();
         if (o instanceof GivenUp g) return "gave up after " + g.attempts() + " attempt(s): " + g.reason();
         if (o instanceof Dropped d) return "dropped: " + d.reason();
         if (o instanceof Retrying r) return "retrying: " + r.attempts() + " attempt(s) failed, the last: " + r.lastError()

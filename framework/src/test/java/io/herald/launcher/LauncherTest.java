@@ -147,7 +147,7 @@ class LauncherTest {
         Path data = tmp.resolve("data");
         var log = LoggerFactory.getLogger(LauncherTest.class);
 
-        Map<String, String> first = DemoAccounts.ensure(data, store, "postmaster@localhost", log);
+        Map<String, String> first = DemoAccounts.ensure(data, store, "postmaster@localhost", Set.of("localhost", "herald.test"), log);
         assertThat(first).containsOnlyKeys("elsa@herald.test", "olaf@herald.test");
         assertThat(first.get("elsa@herald.test")).hasSizeGreaterThanOrEqualTo(16).isNotEqualTo(first.get("olaf@herald.test"));
         assertThat(store.mailboxes()).containsExactly("elsa@herald.test", "olaf@herald.test", "postmaster@localhost");
@@ -155,8 +155,32 @@ class LauncherTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
         assertThat(DemoAccounts.read(data)).isEqualTo(first);
 
-        assertThat(DemoAccounts.ensure(data, store, "postmaster@localhost", log)).isEmpty();
+        assertThat(DemoAccounts.ensure(data, store, "postmaster@localhost", Set.of("localhost", "herald.test"), log)).isEmpty();
         assertThat(DemoAccounts.read(data)).isEqualTo(first);
+    }
+
+    /**
+     * The README's hub (herald.cfg domains = hub.test) gets its demo users in its own domain, where they receive mail,
+     * not in herald.test, which it relays: no user outside the local domains on a stock example.
+     */
+    @Test
+    void demoAccountsAreMadeInALocalDomain() throws Exception {
+        assertThat(DemoAccounts.users(new java.util.LinkedHashSet<>(List.of("localhost", "herald.test"))))
+                .isEqualTo(DemoAccounts.USERS);
+        assertThat(DemoAccounts.users(new java.util.LinkedHashSet<>(List.of("hub.test", "other.test"))))
+                .containsExactly("elsa@hub.test", "olaf@hub.test");
+        assertThat(DemoAccounts.users(Set.of())).isEmpty();
+
+        InMemoryStore store = new InMemoryStore();
+        Path data = tmp.resolve("hub-data");
+        Map<String, String> first = DemoAccounts.ensure(data, store, "postmaster@localhost", Set.of("hub.test"),
+                LoggerFactory.getLogger(LauncherTest.class));
+        assertThat(first).containsOnlyKeys("elsa@hub.test", "olaf@hub.test");
+        assertThat(store.mailboxes()).contains("elsa@hub.test", "olaf@hub.test").doesNotContain("elsa@herald.test");
+        // a later start with other domains keeps the users of the file (and warns about them in the log)
+        assertThat(DemoAccounts.ensure(data, store, "postmaster@localhost", Set.of("other.test"),
+                LoggerFactory.getLogger(LauncherTest.class))).isEmpty();
+        assertThat(DemoAccounts.read(data)).containsOnlyKeys("elsa@hub.test", "olaf@hub.test");
     }
 
     @Test

@@ -23,16 +23,35 @@ class NotifyCommandTest {
     @TempDir
     Path home;
 
+    /** A sink that takes every event. */
+    static NotificationSink fine() {
+        return new NotificationSink() {
+            @Override public void onEvent(MailboxEvent e) { }
+            @Override public String name() { return "fine"; }
+        };
+    }
+
     public static final class TwoSinksPlugin extends HeraldPlugin {
         @Override
         protected void configure() {
-            notificationSink().toInstance(new NotificationSink() {
-                @Override public void onEvent(MailboxEvent e) { }
-                @Override public String name() { return "fine"; }
-            });
+            notificationSink().toInstance(fine());
             notificationSink().toInstance(new NotificationSink() {
                 @Override public void onEvent(MailboxEvent e) throws RetryLaterException { throw new RetryLaterException("HTTP 503 from the receiver"); }
                 @Override public String name() { return "down"; }
+            });
+        }
+    }
+
+    /** A sink that delivers, and one that lacks its configuration (like the webhook without a url). */
+    public static final class UnconfiguredPlugin extends HeraldPlugin {
+        @Override
+        protected void configure() {
+            notificationSink().toInstance(fine());
+            notificationSink().toInstance(new NotificationSink() {
+                @Override public void onEvent(MailboxEvent e) { throw new AssertionError("an unconfigured sink is not sent the test event"); }
+                @Override public boolean accepts(MailboxEvent e) { return false; }
+                @Override public java.util.Optional<String> notConfigured() { return java.util.Optional.of("no url: set url in conf/unconfigured.cfg"); }
+                @Override public String name() { return "hook"; }
             });
         }
     }
@@ -48,6 +67,23 @@ class NotifyCommandTest {
             return new Run(exit, buf.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(old);
+        }
+    }
+
+    /**
+     * A sink without the configuration it needs is reported as not configured, with what to set, not as "not
+     * accepted"; the exit code (4) tells it from a receiver that refused (1) and from success (0).
+     */
+    @Test
+    void anUnconfiguredSinkIsSaidToBeAndHasItsOwnExitCode() throws Exception {
+        try (HeraldServer server = HeraldServer.builder().home(home)
+                .set("smtp", "port", "-1").set("submission", "port", "-1").set("submissions", "port", "-1")
+                .set("http", "port", "0").plugins(List.of(new UnconfiguredPlugin())).start()) {
+            Run r = herald("--home", home.toString(), "notify", "test", "olaf@herald.test", "--wait", "2");
+            assertThat(r.out().lines()).anyMatch(l -> l.startsWith("unconfigured/fine") && l.contains("delivered (attempt 1"))
+                    .anyMatch(l -> l.startsWith("unconfigured/hook") && l.endsWith("not configured: no url: set url in conf/unconfigured.cfg"));
+            assertThat(r.out()).doesNotContain("not accepted");
+            assertThat(r.exit()).isEqualTo(ExitCodes.NOT_CONFIGURED);
         }
     }
 

@@ -10,7 +10,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A raw SMTP client for tests: writes exactly the bytes it is given and reads replies (multi-line aware). */
+/**
+ * A raw SMTP client for tests: writes exactly the bytes it is given and reads replies (multi-line aware).
+ *
+ * <p>It reads replies like the SDK's {@code io.herald.testkit.smtp.SmtpClient}, but cannot use it: sdk/testkit depends
+ * on framework (it boots a real server), so framework's tests depending on sdk/testkit would make a reactor cycle. It
+ * is also deliberately lax (any line whose fourth character is not '-' ends a reply) where the testkit's refuses what
+ * is not a reply, because the tests here look at what the server sends to hostile input.
+ */
 final class SmtpTestClient implements AutoCloseable {
 
     record Reply(int code, List<String> lines) {

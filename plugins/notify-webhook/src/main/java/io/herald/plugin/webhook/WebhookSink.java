@@ -43,11 +43,13 @@ final class WebhookSink implements NotificationSink, AutoCloseable {
     private final EventJournal journal;
     private final boolean readOnly;
     private final String pluginName;
+    private final String configPid;
 
     @Inject
     WebhookSink(PluginContext context) {
         this.settings = WebhookSettings.from(context.config());
         this.pluginName = context.name();
+        this.configPid = context.config().pid();
         this.readOnly = context.readOnly();
         this.journal = new EventJournal(context.dataDir());
         this.client = HttpClient.newBuilder()
@@ -73,6 +75,11 @@ final class WebhookSink implements NotificationSink, AutoCloseable {
 
     @Override public DeliveryPolicy policy() {
         return settings.policy();
+    }
+
+    @Override public java.util.Optional<String> notConfigured() {
+        return settings.url() != null ? java.util.Optional.empty()
+                : java.util.Optional.of("no url: set url in conf/" + configPid + ".cfg (the receiver's http:// or https:// address)");
     }
 
     @Override public boolean accepts(MailboxEvent event) {

@@ -117,7 +117,9 @@ class WebhookSinkTest {
     void theFilterServesConfiguredUsersAndFolders() {
         WebhookSink none = sink(Map.of());
         assertThat(none.accepts(ADDED)).as("no url: nothing").isFalse();
+        assertThat(none.notConfigured()).contains("no url: set url in conf/notify-webhook.cfg (the receiver's http:// or https:// address)");
         WebhookSink sink = sink(Map.of("url", "http://127.0.0.1:9/h", "users", "*@herald.test, elsa@other.test"));
+        assertThat(sink.notConfigured()).isEmpty();
         assertThat(sink.accepts(ADDED)).isTrue();
         assertThat(sink.accepts(new MailboxEvent.MessageAdded("x@else.test", "INBOX", 1, 1, "", "", 1, false, Instant.now()))).isFalse();
         assertThat(sink.accepts(new MailboxEvent.MessageAdded("olaf@herald.test", "Junk", 1, 1, "", "", 1, true, Instant.now())))

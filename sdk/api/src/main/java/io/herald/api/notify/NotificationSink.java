@@ -50,6 +50,16 @@ public interface NotificationSink {
      */
     void onEvent(MailboxEvent event) throws Exception;
 
+    /**
+     * Why this sink sends nothing at all because configuration it needs is missing, for the operator: what to set, in
+     * which file (a webhook without a URL: {@code "no url: set url in conf/notify-webhook.cfg"}). Empty, the default,
+     * when the sink is configured. {@code herald notify test} then reports the sink as "not configured" with this
+     * text, rather than as not serving the address. Asked on any thread; must be cheap and must not throw.
+     *
+     * @since 1.2
+     */
+    default java.util.Optional<String> notConfigured() { return java.util.Optional.empty(); }
+
     /** A short name for logs, metrics and {@code herald notify test}; defaults to the class's simple name. */
     default String name() { return getClass().getSimpleName(); }
 

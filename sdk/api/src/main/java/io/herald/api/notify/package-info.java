@@ -3,5 +3,5 @@
  * an addition, the major version for any change that breaks a plugin compiled against the previous one.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.herald.api.notify;
