@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Configuration ({@code conf/spam-bayes.cfg}):
  * <pre>
- * # bands = 0.999:8.0, 0.99:4.0, 0.95:3.0, 0.80:2.0, 0.50:0.5, 0.20:0.0, 0.05:-1.0, 0.00:-2.0
+ * # bands = 0.999:8.0, 0.98:6.0, 0.95:3.0, 0.80:2.0, 0.50:0.5, 0.20:0.0, 0.05:-1.0, 0.00:-2.0
  * # min.spam = 50      no opinion until this many spam messages have been learnt
  * # min.ham = 50       ... and this many ham messages
  * # save.every = 20    learnt messages between saves of tokens.db (also saved on flush and on stop)

@@ -30,11 +30,13 @@ import java.util.regex.Pattern;
  *       ({@code received:...}); {@code Message-ID} domain; mailer; content type and charset of the message.
  *       Other fields (mailbox artefacts such as {@code X-Status}, or other filters' verdicts such as
  *       {@code X-Spam-*}) are not read: the filter must not learn who collected the mail.</li>
- *   <li>Bodies, MIME-aware: every text part decoded (quoted-printable, base64) with its charset; HTML has its tags
- *       removed, but each tag name is kept as a feature ({@code html:font}), as are a few telling attributes.</li>
+ *   <li>Bodies, MIME-aware: every text part decoded (quoted-printable, base64) with its charset; HTML has its tags,
+ *       comments and declarations ({@code <!DOCTYPE …>}) removed; the name of each tag that not every HTML part has is
+ *       kept as a feature ({@code html:form}; not the {@link #COMMON_TAGS}), as are a few telling attributes
+ *       ({@code html:font:color}, hidden or 1-pixel elements) and the declaration's name ({@code html:!doctype}).</li>
  *   <li>URLs and e-mail addresses in bodies become their host and its parent domains ({@code url:example.com}).</li>
  *   <li>Words: lower-cased, 3 to 12 characters; a longer one becomes {@code skip:<first char> <length/10>}.
- *       Non-text parts contribute their type and the extension of their file name.</li>
+ *       Non-text parts contribute their type ({@code part:image/gif}).</li>
  *   <li>Word pairs of body text, {@code bi:click here}: the first {@link #MAX_PAIRS} adjacent pairs of each text
  *       part, none with a {@code skip:} token.</li>
  * </ul>
@@ -49,6 +51,14 @@ public final class Tokenizer {
     private static final Pattern URL = Pattern.compile("(?i)\\b(https?|ftp)://([a-z0-9.-]+)(?::\\d+)?([^\\s\"'<>]*)");
     private static final Pattern EMAIL = Pattern.compile("(?i)[a-z0-9._%+-]+@([a-z0-9-]+(?:\\.[a-z0-9-]+)+)");
     private static final Pattern TAG = Pattern.compile("(?s)<\\s*(/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*)>");
+    private static final Pattern DECLARATION = Pattern.compile("<!(?:([a-zA-Z]+)|\\[)[^>]*>");
+    /**
+     * Tags nearly every HTML part has: as features they only repeat {@code part:text/html} some twenty times, which
+     * pushed every HTML newsletter towards spam (docs/spam-filtering.md); rarer tags ({@code form}, {@code map},
+     * {@code embed}, …) and the attribute features ({@code html:font:color}) stay.
+     */
+    static final Set<String> COMMON_TAGS = Set.of("html", "head", "title", "meta", "body", "p", "br", "div", "span",
+            "table", "tbody", "tr", "td", "th", "a", "b", "i", "u", "strong", "font", "center", "hr", "img", "ul", "li");
     private static final Pattern COMMENT = Pattern.compile("(?s)<!--.*?-->");
     private static final Pattern STYLE_SCRIPT = Pattern.compile("(?is)<(style|script)[^>]*>.*?</\\1\\s*>");
     private static final Pattern ENTITY = Pattern.compile("&(#\\d{1,6}|#x[0-9a-fA-F]{1,5}|[a-zA-Z]{2,8});");
@@ -166,12 +176,17 @@ public final class Tokenizer {
 
         private String html(String html) {
             String s = COMMENT.matcher(html).replaceAll(" ");
+            // <!DOCTYPE …> and Word's <![if …]>: markup, not words ("//w3c//dtd" was a spam clue of every HTML part)
+            s = DECLARATION.matcher(s).replaceAll(m -> {
+                if (m.group(1) != null) add(out, "html:!" + m.group(1).toLowerCase(Locale.ROOT));
+                return " ";
+            });
             s = STYLE_SCRIPT.matcher(s).replaceAll(m -> { add(out, "html:" + m.group(1).toLowerCase(Locale.ROOT)); return " "; });
             Matcher t = TAG.matcher(s);
             StringBuilder b = new StringBuilder(s.length());
             while (t.find()) {
                 String tag = t.group(2).toLowerCase(Locale.ROOT);
-                add(out, "html:" + tag);
+                if (!COMMON_TAGS.contains(tag)) add(out, "html:" + tag);
                 String attrs = t.group(3).toLowerCase(Locale.ROOT);
                 // the attributes a layout trick needs, as features; an href's URL is kept as text for the URL pass
                 if (attrs.contains("color")) add(out, "html:" + tag + ":color");

@@ -26,6 +26,8 @@ import java.util.Random;
 public final class BayesEvaluation {
 
     static final long SEED = 42;
+    /** Dealings of the training part into cross-validation folds whose mean is printed (choices are made on it). */
+    static final int DEALINGS = 5;
     static final String[][] FOLDERS = {
             {"spam/spamassassin/spam", "spam"}, {"spam/spamassassin/spam_2", "spam"},
             {"ham/spamassassin/easy_ham", "ham"}, {"ham/spamassassin/hard_ham", "ham"}};
@@ -83,13 +85,8 @@ public final class BayesEvaluation {
         return out;
     }
 
-    /**
-     * {@code k}-fold cross-validation inside the training part only (the test part is never read): each folder's
-     * training list (already shuffled) is dealt into {@code k} folds by position ({@code i % k}); each fold is scored
-     * by a store trained on the other {@code k - 1}. Every message is tokenized once. Used to choose tokenizer and
-     * classifier settings and cut-offs without looking at the test part.
-     */
-    static List<Scored> crossValidate(List<Parts> parts, int k) throws IOException {
+    /** The features of every training message, tokenized once for all folds and dealings. */
+    static Map<Path, java.util.Set<String>> tokenizeTraining(List<Parts> parts) throws IOException {
         Tokenizer tokenizer = new Tokenizer();
         Map<Path, java.util.Set<String>> tokens = new java.util.HashMap<>();
         for (Parts p : parts) {
@@ -99,18 +96,36 @@ public final class BayesEvaluation {
                 }
             }
         }
+        return tokens;
+    }
+
+    /**
+     * {@code k}-fold cross-validation inside the training part only (the test part is never read): each folder's
+     * training list (already shuffled) is dealt into {@code k} folds by position; each fold is scored by a store
+     * trained on the other {@code k - 1}. Dealing 0 puts the message at position {@code i} into fold {@code i % k};
+     * dealing {@code d > 0} first shuffles the positions with {@code new Random(d)}, so that several dealings show how
+     * much a figure depends on which messages happen to be trained together. Used to choose tokenizer and classifier
+     * settings and cut-offs without looking at the test part.
+     */
+    static List<Scored> crossValidate(List<Parts> parts, Map<Path, java.util.Set<String>> tokens, int k, long dealing) {
+        Map<Path, Integer> foldOf = new java.util.HashMap<>();
+        for (Parts p : parts) {
+            List<Integer> positions = new ArrayList<>();
+            for (int i = 0; i < p.train().size(); i++) positions.add(i);
+            if (dealing != 0) Collections.shuffle(positions, new Random(dealing));
+            for (int i = 0; i < positions.size(); i++) foldOf.put(p.train().get(positions.get(i)), i % k);
+        }
         ScoreBands bands = ScoreBands.parse(ScoreBands.DEFAULT);
         List<Scored> out = new ArrayList<>();
         for (int fold = 0; fold < k; fold++) {
             TokenStore store = new TokenStore();
             for (Parts p : parts) {
-                for (int i = 0; i < p.train().size(); i++) if (i % k != fold) store.add(tokens.get(p.train().get(i)), p.spam(), +1);
+                for (Path f : p.train()) if (foldOf.get(f) != fold) store.add(tokens.get(f), p.spam(), +1);
             }
             Classifier classifier = new Classifier(store);
             for (Parts p : parts) {
-                for (int i = 0; i < p.train().size(); i++) {
-                    if (i % k != fold) continue;
-                    Path f = p.train().get(i);
+                for (Path f : p.train()) {
+                    if (foldOf.get(f) != fold) continue;
                     double prob = classifier.classify(tokens.get(f)).probability();
                     out.add(new Scored(p.spam(), p.folder().endsWith("hard_ham"), prob, bands.reason(prob).score(), f));
                 }
@@ -119,9 +134,29 @@ public final class BayesEvaluation {
         return out;
     }
 
+    /** The mean over several cross-validation dealings at each rule of {@link #printTable}. */
+    static void printMeanTable(List<List<Scored>> dealings, PrintStream out) {
+        out.println(meanLine(dealings, s -> s.score() >= 5.0, "score >= 5.0 (junk)"));
+        for (double cut : CUTS) out.println(meanLine(dealings, s -> s.probability() >= cut, "probability >= " + cut));
+    }
+
+    private static String meanLine(List<List<Scored>> dealings, java.util.function.Predicate<Scored> flagged, String label) {
+        double tp = 0, spam = 0, fp = 0, ham = 0;
+        for (List<Scored> d : dealings) {
+            Confusion c = confusion(d, flagged);
+            tp += c.tp(); spam += c.tp() + c.fn(); fp += c.fp(); ham += c.fp() + c.tn();
+        }
+        int n = dealings.size();
+        return String.format(Locale.ROOT, "%-26s spam caught %6.1f/%-4.0f recall %6.2f%%  ham flagged %4.1f/%-4.0f FP rate %5.2f%%",
+                label, tp / n, spam / n, 100 * tp / spam, fp / n, ham / n, 100 * fp / ham);
+    }
+
+    /** The probability cut-offs every table shows besides the junk rule. */
+    static final double[] CUTS = {0.5, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998, 0.999};
+
     static void printTable(List<Scored> scored, PrintStream out) {
         out.println(confusion(scored, s -> s.score() >= 5.0).line("score >= 5.0 (junk)"));
-        for (double cut : new double[] {0.5, 0.8, 0.9, 0.95, 0.99, 0.995, 0.998, 0.999}) {
+        for (double cut : CUTS) {
             out.println(confusion(scored, s -> s.probability() >= cut).line("probability >= " + cut));
         }
     }
@@ -140,7 +175,8 @@ public final class BayesEvaluation {
     }
 
     /**
-     * Runs 5-fold cross-validation inside the training part (where the cut-off was chosen), then trains on the whole
+     * Runs 5-fold cross-validation inside the training part (where the cut-off was chosen: the mean over
+     * {@link #DEALINGS} dealings), then trains on the whole
      * training part and scores the test part once. {@code -Dherald.eval.split=cv} runs only the cross-validation and
      * {@code -Dherald.eval.split=validation} only the single validation split: both never read the test part, for
      * trying changes. Returns the confusion at the default junk threshold (score ≥ 5.0) of the last table printed.
@@ -159,10 +195,15 @@ public final class BayesEvaluation {
             printTable(scored, out);
             printMisses(scored, "validation", out);
         } else {
-            scored = crossValidate(parts, 5);
-            out.println("-- 5-fold cross-validation inside the training part (the test part is not read)");
+            Map<Path, java.util.Set<String>> tokens = tokenizeTraining(parts);
+            scored = crossValidate(parts, tokens, 5, 0);
+            out.println("-- 5-fold cross-validation inside the training part (the test part is not read), dealing 0");
             printTable(scored, out);
             printMisses(scored, "cv", out);
+            List<List<Scored>> dealings = new ArrayList<>(List.of(scored));
+            for (int d = 1; d < DEALINGS; d++) dealings.add(crossValidate(parts, tokens, 5, d));
+            out.println("-- the same, mean over " + DEALINGS + " dealings into folds (0.." + (DEALINGS - 1) + ")");
+            printMeanTable(dealings, out);
             if (!mode.equals("cv")) {
                 scored = trainAndScore(parts, false);
                 out.println("-- test (train on the whole training part, score the test part)");
