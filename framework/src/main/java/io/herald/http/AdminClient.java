@@ -57,14 +57,24 @@ public final class AdminClient {
         return call("POST", path, query, timeout);
     }
 
+    /** A POST whose body is a file, streamed. */
+    public Response post(String path, Map<String, String> query, Path body, Duration timeout) throws IOException, InterruptedException {
+        return call("POST", path, query, HttpRequest.BodyPublishers.ofFile(body), timeout);
+    }
+
     private Response call(String method, String path, Map<String, String> query, Duration timeout) throws IOException, InterruptedException {
+        return call(method, path, query, HttpRequest.BodyPublishers.noBody(), timeout);
+    }
+
+    private Response call(String method, String path, Map<String, String> query, HttpRequest.BodyPublisher body,
+                          Duration timeout) throws IOException, InterruptedException {
         StringJoiner q = new StringJoiner("&", "?", "");
         q.setEmptyValue("");
         query.forEach((k, v) -> q.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(v, StandardCharsets.UTF_8)));
         HttpRequest req = HttpRequest.newBuilder(URI.create(access.url() + path + q))
                 .timeout(timeout)
                 .header("Authorization", "Bearer " + access.token())
-                .method(method, HttpRequest.BodyPublishers.noBody())
+                .method(method, body)
                 .build();
         try {
             HttpResponse<String> r = client.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));

@@ -5,7 +5,9 @@ import io.herald.api.http.HttpEndpoint;
 import io.herald.api.http.HttpRequest;
 import io.herald.api.http.HttpResponse;
 import io.herald.api.mail.MailAddress;
+import io.herald.api.mail.MessageContent;
 import io.herald.api.notify.TestEvent;
+import io.herald.api.spam.SpamLearner;
 import io.herald.host.ExtensionRegistry;
 import io.herald.notify.EventDispatcher;
 import io.herald.notify.SinkOutcome;
@@ -32,10 +34,16 @@ import java.util.function.Function;
  *       active plugins;</li>
  *   <li>{@code GET /admin/notify/sinks}: the sinks and their counts (JSON);</li>
  *   <li>{@code POST /admin/notify/test?address=A[&wait=10s]}: a test event ({@link TestEvent}) through every sink,
- *       and what each did within the wait (JSON), as {@code herald notify test} prints it.</li>
+ *       and what each did within the wait (JSON), as {@code herald notify test} prints it;</li>
+ *   <li>{@code POST /admin/spam/learn?as=spam|ham} with a message as the body (at most {@value #MAX_LEARN_SIZE}
+ *       octets): every active {@link SpamLearner} learns it; JSON with what each did ({@code herald spam train});</li>
+ *   <li>{@code POST /admin/spam/flush}: every active learner writes what it learnt to stable storage.</li>
  * </ul>
  */
 public final class CoreEndpoints {
+
+    /** The largest message {@code /admin/spam/learn} takes, in octets. */
+    public static final int MAX_LEARN_SIZE = 32 * 1024 * 1024;
 
     private CoreEndpoints() { }
 
@@ -109,6 +117,63 @@ public final class CoreEndpoints {
             body.put("sinks", sinks);
             Json.send(res, 200, body);
         }));
+        http.route(endpoint(HttpListener.ADMIN + "/spam/learn", (req, res) -> {
+            if (!req.method().equals("POST")) {
+                methodNotAllowed(res, "POST");
+                return;
+            }
+            String as = req.query("as").orElse("");
+            if (!as.equals("spam") && !as.equals("ham")) {
+                Json.send(res, 400, Map.of("error", "as: 'spam' or 'ham', not '" + as + "'"));
+                return;
+            }
+            List<SpamLearner> learners = registry.snapshot().spamLearners();
+            if (learners.isEmpty()) {
+                Json.send(res, 409, Map.of("error", "no spam learner is active (herald plugins lists the plugins; spam-bayes learns)"));
+                return;
+            }
+            byte[] message = req.body().readNBytes(MAX_LEARN_SIZE + 1);
+            if (message.length > MAX_LEARN_SIZE) {
+                Json.send(res, 413, Map.of("error", "the message is larger than " + MAX_LEARN_SIZE + " octets"));
+                return;
+            }
+            if (message.length == 0) {
+                Json.send(res, 400, Map.of("error", "no message: the request body is empty"));
+                return;
+            }
+            boolean spam = as.equals("spam");
+            Json.send(res, 200, Map.of("learners", eachLearner(learners, "learnt", l -> l.learn(MessageContent.of(message), spam))));
+        }));
+        http.route(endpoint(HttpListener.ADMIN + "/spam/flush", (req, res) -> {
+            if (!req.method().equals("POST")) {
+                methodNotAllowed(res, "POST");
+                return;
+            }
+            Json.send(res, 200, Map.of("learners", eachLearner(registry.snapshot().spamLearners(), "flushed", SpamLearner::flush)));
+        }));
+    }
+
+    /** What a learner is asked to do. */
+    private interface LearnerAction {
+        void apply(SpamLearner learner) throws IOException;
+    }
+
+    /** Asks each learner in turn; one that fails does not keep the others from it. */
+    private static List<Object> eachLearner(List<SpamLearner> learners, String done, LearnerAction action) {
+        List<Object> out = new ArrayList<>();
+        for (SpamLearner l : learners) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("learner", l.name());
+            try {
+                action.apply(l);
+                m.put("outcome", done);
+            } catch (Exception | LinkageError e) {
+                m.put("outcome", "failed");
+                m.put("detail", e.toString());
+            }
+            out.add(m);
+        }
+        return out;
     }
 
     static Duration parseWait(String s) {

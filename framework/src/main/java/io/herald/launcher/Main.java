@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Herald mail server. Without a command: the same as 'run'.",
         subcommands = {RunCommand.class, MailboxCommand.class, PluginsCommand.class, NotifyCommand.class, QueueCommand.class,
-                CommandLine.HelpCommand.class},
+                SpamCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:failed (unknown mailbox, message, start-up failure, ...)", "2:wrong command line",
                 "3:invalid configuration", "4:notify test: a sink is not configured (none failed)"})

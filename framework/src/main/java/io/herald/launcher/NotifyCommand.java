@@ -1,7 +1,6 @@
 package io.herald.launcher;
 
 import io.herald.http.AdminClient;
-import io.herald.http.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -53,10 +52,10 @@ final class NotifyCommand implements Callable<Integer> {
             Path home = notify.parent.home();
             Logging.forTool(home);
             if (waitSeconds < 0 || waitSeconds > 300) throw new Main.CommandFailedException("--wait must be from 0 to 300 seconds");
-            AdminClient client = client(home);
-            AdminClient.Response r = answer(() -> client.post("/admin/notify/test", Map.of("address", address, "wait", waitSeconds + "s"),
+            AdminClient client = AdminCalls.client(home);
+            AdminClient.Response r = AdminCalls.answer(() -> client.post("/admin/notify/test", Map.of("address", address, "wait", waitSeconds + "s"),
                     Duration.ofSeconds(waitSeconds + 10L)));
-            Map<String, Object> body = object(r);
+            Map<String, Object> body = AdminCalls.object(r);
             @SuppressWarnings("unchecked")
             List<Map<String, Object>> sinks = (List<Map<String, Object>>) body.get("sinks");
             if (sinks.isEmpty()) {
@@ -73,7 +72,7 @@ final class NotifyCommand implements Callable<Integer> {
                 if (outcome.equals("not-configured")) unconfigured = true;
                 else failed |= !(outcome.equals("delivered") || outcome.equals("not-accepted"));
             }
-            System.out.print(table(rows));
+            System.out.print(AdminCalls.table(rows));
             System.out.flush();
             return failed ? ExitCodes.FAILURE : unconfigured ? ExitCodes.NOT_CONFIGURED : ExitCodes.OK;
         }
@@ -90,10 +89,10 @@ final class NotifyCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             Path home = notify.parent.home();
             Logging.forTool(home);
-            AdminClient client = client(home);
-            AdminClient.Response r = answer(() -> client.get("/admin/notify/sinks", Map.of(), Duration.ofSeconds(10)));
+            AdminClient client = AdminCalls.client(home);
+            AdminClient.Response r = AdminCalls.answer(() -> client.get("/admin/notify/sinks", Map.of(), Duration.ofSeconds(10)));
             @SuppressWarnings("unchecked")
-            List<Map<String, Object>> sinks = (List<Map<String, Object>>) object(r).get("sinks");
+            List<Map<String, Object>> sinks = (List<Map<String, Object>>) AdminCalls.object(r).get("sinks");
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"SINK", "QUEUED", "RETRYING", "DELIVERED", "RETRIES", "GIVEN UP", "DROPPED", "NOT ACCEPTED", "LAST ERROR"});
             for (Map<String, Object> s : sinks) {
@@ -101,7 +100,7 @@ final class NotifyCommand implements Callable<Integer> {
                         str(s.get("delivered")), str(s.get("retries")), str(s.get("givenUp")), str(s.get("dropped")),
                         str(s.get("notAccepted")), s.get("lastError") == null ? "-" : str(s.get("lastError"))});
             }
-            System.out.print(table(rows));
+            System.out.print(AdminCalls.table(rows));
             System.out.flush();
             return ExitCodes.OK;
         }
@@ -109,59 +108,5 @@ final class NotifyCommand implements Callable<Integer> {
 
     private static String str(Object o) {
         return String.valueOf(o);
-    }
-
-    private static AdminClient client(Path home) throws Main.CommandFailedException {
-        try {
-            return AdminClient.forData(home.resolve("data"));
-        } catch (java.io.IOException e) {
-            throw new Main.CommandFailedException(e.getMessage());
-        }
-    }
-
-    /** A call into the admin API. */
-    private interface AdminCall {
-        AdminClient.Response call() throws java.io.IOException, InterruptedException;
-    }
-
-    /**
-     * Makes the call; a server that does not answer (e.g. killed, so its {@code admin.properties} is left behind) is a
-     * one-line failure (exit code 1), not a stack trace.
-     */
-    private static AdminClient.Response answer(AdminCall call) throws Main.CommandFailedException, InterruptedException {
-        try {
-            return call.call();
-        } catch (java.io.IOException e) {
-            throw new Main.CommandFailedException(e.getMessage());
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> object(AdminClient.Response r) throws Main.CommandFailedException {
-        Object parsed;
-        try {
-            parsed = Json.parse(r.body());
-        } catch (IllegalArgumentException e) {
-            throw new Main.CommandFailedException("the server answered " + r.status() + " with something that is not JSON: " + r.body());
-        }
-        if (r.status() != 200 || !(parsed instanceof Map)) {
-            Object error = parsed instanceof Map<?, ?> m ? m.get("error") : r.body();
-            throw new Main.CommandFailedException("the server refused (" + r.status() + "): " + error);
-        }
-        return (Map<String, Object>) parsed;
-    }
-
-    static String table(List<String[]> rows) {
-        int[] w = new int[rows.get(0).length];
-        for (String[] r : rows) for (int i = 0; i < r.length; i++) w[i] = Math.max(w[i], r[i].length());
-        StringBuilder b = new StringBuilder();
-        for (String[] r : rows) {
-            for (int i = 0; i < r.length; i++) {
-                b.append(r[i]);
-                if (i < r.length - 1) b.append(" ".repeat(w[i] - r[i].length() + 2));
-            }
-            b.append('\n');
-        }
-        return b.toString();
     }
 }

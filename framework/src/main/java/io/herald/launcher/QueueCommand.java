@@ -65,7 +65,7 @@ final class QueueCommand {
                 rows.add(new String[] {e.id(), TIME.format(e.arrival()), String.valueOf(e.size()), e.reversePath(),
                         open + "/" + e.recipients().size(), next.filter(t -> !t.equals(Instant.EPOCH)).map(TIME::format).orElse("now")});
             }
-            queue.out.print(table(rows));
+            queue.out.print(AdminCalls.table(rows));
             queue.out.println(entries.size() + (entries.size() == 1 ? " message" : " messages") + " queued");
             queue.out.flush();
             return ExitCodes.OK;
@@ -98,7 +98,7 @@ final class QueueCommand {
                         String.valueOf(r.attempts()), r.finished() ? "-" : r.nextAttempt().map(TIME::format).orElse("now"),
                         r.lastReply().isEmpty() ? "-" : r.lastReply()});
             }
-            o.print(table(rows));
+            o.print(AdminCalls.table(rows));
             o.flush();
             return ExitCodes.OK;
         }
@@ -145,20 +145,5 @@ final class QueueCommand {
             return ExitCodes.OK;
         }
         throw new Main.CommandFailedException(answer.startsWith("error ") ? answer.substring(6) : answer);
-    }
-
-    static String table(List<String[]> rows) {
-        int cols = rows.get(0).length;
-        int[] w = new int[cols];
-        for (String[] r : rows) for (int i = 0; i < cols; i++) w[i] = Math.max(w[i], r[i].length());
-        StringBuilder b = new StringBuilder();
-        for (String[] r : rows) {
-            for (int i = 0; i < cols; i++) {
-                b.append(r[i]);
-                if (i < cols - 1) b.append(" ".repeat(w[i] - r[i].length() + 2));
-            }
-            b.append('\n');
-        }
-        return b.toString();
     }
 }
