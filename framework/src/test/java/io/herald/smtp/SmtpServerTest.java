@@ -265,9 +265,11 @@ class SmtpServerTest {
 
     // ------------------------------------------------------------------ (3) pipelining
 
-    @Test
-    void aWholePipelinedTransactionInOneWrite() throws Exception {
+    @ParameterizedTest(name = "commit completed on the caller''s thread: {0}")
+    @ValueSource(booleans = {false, true})
+    void aWholePipelinedTransactionInOneWrite(boolean commitOnCaller) throws Exception {
         try (SmtpTestClient c = connect(Map.of())) {
+            queue.commitOnCaller = commitOnCaller;
             c.send("EHLO client.test\r\nMAIL FROM:<sender@example.org> BODY=8BITMIME\r\nRCPT TO:<elsa@herald.test>\r\n"
                     + "RCPT TO:<nobody@herald.test>\r\nRCPT TO:<olaf@herald.test>\r\nDATA\r\n"
                     + "Subject: pipelined\r\n\r\nbody\r\n.\r\nNOOP\r\nQUIT\r\n");
@@ -685,10 +687,12 @@ class SmtpServerTest {
                 .isEqualTo(List.of("X-Quick", "X-Blocking"));
     }
 
-    @Test
-    void aFailedCommitAnswers452() throws Exception {
+    @ParameterizedTest(name = "commit completed on the caller''s thread: {0}")
+    @ValueSource(booleans = {false, true})
+    void aFailedCommitAnswers452(boolean commitOnCaller) throws Exception {
         try (SmtpTestClient c = connect(Map.of())) {
             queue.failCommit = true;
+            queue.commitOnCaller = commitOnCaller;
             c.command("EHLO client.test");
             c.command("MAIL FROM:<a@example.org>");
             c.command("RCPT TO:<elsa@herald.test>");
