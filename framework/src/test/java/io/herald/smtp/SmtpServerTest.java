@@ -263,6 +263,30 @@ class SmtpServerTest {
         }
     }
 
+    @Test
+    void connectionsOneAfterAnotherAreServedAndCloseEndsTheIoThreads() throws Exception {
+        List<Thread> ioThreads = new ArrayList<>();
+        try (SmtpTestClient first = connect(Map.of())) {
+            first.command("EHLO client.test");
+            expect(first.command("QUIT"), 221, "2.0.0");
+        }
+        for (int i = 0; i < 5; i++) {
+            // the I/O processors keep their threads between connections (ResidentNioProcessor)
+            try (SmtpTestClient c = client()) {
+                expect(c.command("EHLO client.test"), 250, null);
+                for (Thread t : Thread.getAllStackTraces().keySet()) {
+                    if (t.getName().startsWith("ResidentNioProcessor-") && !ioThreads.contains(t)) ioThreads.add(t);
+                }
+                expect(c.command("QUIT"), 221, "2.0.0");
+            }
+        }
+        assertThat(ioThreads).isNotEmpty();
+        server.close();
+        server = null;
+        for (Thread t : ioThreads) t.join(30_000);
+        assertThat(ioThreads).as("processor threads left running after close").noneMatch(Thread::isAlive);
+    }
+
     // ------------------------------------------------------------------ (3) pipelining
 
     @ParameterizedTest(name = "commit completed on the caller''s thread: {0}")
