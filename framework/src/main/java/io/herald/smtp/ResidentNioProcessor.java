@@ -5,20 +5,34 @@ import org.apache.mina.transport.socket.nio.NioProcessor;
 import java.util.concurrent.Executor;
 
 /**
- * A MINA I/O processor whose thread keeps running while it has no session, until the listener is closed.
+ * A MINA I/O processor whose thread keeps running while it has no session, until the listener is closed, and that
+ * does not wake its own selector from its own thread.
  *
- * <p>MINA's {@code AbstractPollingIoProcessor} leaves its loop, and gives its thread back to the pool, as soon as its
- * last session is gone, and starts it again through the executor for the next session. With one client opening a
- * connection per message (concurrency 1) every connection found its processor stopped: a thread hand-off through the
- * pool and two thread renames per message on the way to the greeting. The loop's only way out when idle is an empty
- * selector, so this processor reports its selector empty only once it is being disposed; an idle processor then
- * waits in {@code select} (woken once a second for MINA's idle checks, as with sessions) and takes the next session
- * at once.
+ * <p><b>Resident.</b> MINA's {@code AbstractPollingIoProcessor} leaves its loop, and gives its thread back to the
+ * pool, as soon as its last session is gone, and starts it again through the executor for the next session. With
+ * one client opening a connection per message (concurrency 1) every connection found its processor stopped: a
+ * thread hand-off through the pool and two thread renames per message on the way to the greeting. The loop's only
+ * way out when idle is an empty selector, so this processor reports its selector empty only once it is being
+ * disposed; an idle processor then waits in {@code select} (woken once a second for MINA's idle checks, as with
+ * sessions) and takes the next session at once.
+ *
+ * <p><b>Wake-ups from its own thread.</b> MINA wakes the selector for every write and every change of a session's
+ * read/write interest, whatever the thread. On the processor's own thread (a reply written while a read is being
+ * processed, reading suspended for a commit) the wake-up is only there so that the next {@code select} does not
+ * block: the JDK writes to the selector's eventfd, and the next {@code select} returns at once and reads it back,
+ * two system calls for nothing. Here such a wake-up is only remembered, and the next {@code select} of the loop polls
+ * without blocking ({@code selectNow}), which is what the eventfd would have made it do. Wake-ups from any other
+ * thread (the acceptor handing over a session, a reply completed off the I/O thread) wake the selector as before.
  *
  * <p>Public with a public constructor: {@link org.apache.mina.core.service.SimpleIoProcessorPool} makes its
  * processors by reflection.
  */
 public final class ResidentNioProcessor extends NioProcessor {
+
+    /** The thread running the processor's loop (the one that calls {@link #select(long)}). */
+    private volatile Thread loop;
+    /** A wake-up asked for by the loop's own thread since its last select; read and written by that thread only. */
+    private boolean wokenByLoop;
 
     public ResidentNioProcessor(Executor executor) {
         super(executor);
@@ -27,5 +41,29 @@ public final class ResidentNioProcessor extends NioProcessor {
     @Override
     protected boolean isSelectorEmpty() {
         return isDisposing() && super.isSelectorEmpty();
+    }
+
+    @Override
+    protected void wakeup() {
+        if (Thread.currentThread() == loop) {
+            // the loop is not in select (it is running this): its next select must not block, nothing more
+            wakeupCalled.set(true);
+            wokenByLoop = true;
+            return;
+        }
+        super.wakeup();
+    }
+
+    @Override
+    protected int select(long timeout) throws Exception {
+        loop = Thread.currentThread();
+        if (!wokenByLoop) return super.select(timeout);
+        wokenByLoop = false;
+        selectorLock.readLock().lock();
+        try {
+            return selector.selectNow();
+        } finally {
+            selectorLock.readLock().unlock();
+        }
     }
 }
