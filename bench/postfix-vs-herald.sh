@@ -24,7 +24,9 @@
 # messages per server, not recorded: 10000), IDLE (10000),
 # WORK (/tmp/herald-vs-postfix; wiped), HERALD_OFFSET (port offset: 20000), PF_PORT (3525), SINK_PORT (3526),
 # HERALD_SPAM (off: the spam filter off, like Postfix without a content filter; on: the shipped default),
-# HERALD_JAVA_OPTS (passed to bin/herald), DIST and BENCH (the unpacked distribution and the herald-bench jar to use).
+# HERALD_JAVA_OPTS (passed to bin/herald), DIST and BENCH (the unpacked distribution and the herald-bench jar to use),
+# INGEST_SPECS (the ingest cells, "concurrency per-connection messages" separated by ';'; default
+# "10 1 $N;50 1 $N;10 5 $N;1 1 $N1", e.g. INGEST_SPECS="50 1 5000;1 1 2000" for the goals' two alone).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -257,7 +259,9 @@ measure_ingest() {
   local r spec conc per msgs gen
   for r in $(seq 1 "$ROUNDS"); do
     # concurrency 1 last in each round: at a low rate the JIT's leftovers would be charged to few messages
-    for spec in "10 1 $N" "50 1 $N" "10 5 $N" "1 1 $N1"; do
+    local specs
+    IFS=';' read -r -a specs <<<"${INGEST_SPECS:-10 1 $N;50 1 $N;10 5 $N;1 1 $N1}"
+    for spec in "${specs[@]}"; do
       read -r conc per msgs <<<"$spec"
       for gen in smtp-source herald-bench; do
         [[ $gen == smtp-source && $per -ne 1 ]] && continue   # smtp-source: 1 per connection or all (-d)

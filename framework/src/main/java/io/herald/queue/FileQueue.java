@@ -50,14 +50,17 @@ import java.util.zip.CRC32C;
  * </pre>
  *
  * <h2>Commit</h2>
- * {@link Spool#commit} writes the added headers and the trailer (length + CRC32C) in the caller's thread and
- * hands the spool to the committer thread, which takes <em>every</em> pending commit at once and, for the batch:
+ * {@link Spool#commit} writes the added headers and the trailer (length + CRC32C) in the caller's thread. When no
+ * other commit is in flight (a lone client) the caller's thread then makes it durable itself, as a batch of one, and
+ * the returned future is already complete: no thread is woken on the way to the 250, at the price of blocking the
+ * caller (an SMTP I/O thread) for the two forces. Otherwise it hands the spool to the committer thread, which takes
+ * <em>every</em> pending commit at once and, for the batch:
  * creates each empty state file and renames each {@code tmp/<id>.msg} to {@code active/}, forces each file
  * (concurrently, on {@code sync.threads} threads, so ext4 can merge them into few journal commits), then forces
  * the {@code active/} directory once for the whole batch. Renaming before forcing lets the first force carry the
  * batch's renames into the same journal commit, so the directory sync is nearly free: one journal commit per batch,
  * not two. Only after the directory sync are the futures completed (on a separate callback thread, so a slow
- * listener never holds up the next batch; a batch of one on the committer itself) and the entries handed to
+ * listener never holds up the next batch; a batch of one on the thread that made it durable) and the entries handed to
  * delivery: the 250 still waits for the file and the directory. A file that could not be made durable fails its
  * future with the {@link IOException} and is removed.
  *
@@ -368,13 +371,18 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
             batch.clear();
             batch.add(first);
             pending.drainTo(batch);
-            try {
-                commitBatch(batch);
-            } catch (RuntimeException | Error e) {
-                log.error("queue committer: unexpected failure; failing {} commits", batch.size(), e);
-                for (FileSpool s : batch) {
-                    if (!s.future.isDone()) fail(s, new IOException("queue committer failed: " + e, e));
-                }
+            commitOrFail(batch);
+        }
+    }
+
+    /** Commits a batch; an unexpected failure fails every commit of it not yet completed. */
+    private void commitOrFail(List<FileSpool> batch) {
+        try {
+            commitBatch(batch);
+        } catch (RuntimeException | Error e) {
+            log.error("queue commit: unexpected failure; failing {} commits", batch.size(), e);
+            for (FileSpool s : batch) {
+                if (!s.future.isDone()) fail(s, new IOException("queue commit failed: " + e, e));
             }
         }
     }
@@ -430,8 +438,8 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
         }
         // 4. durable: publish. The futures of a batch of several are completed on the callback thread, so that
         //    their listeners (each SMTP session writing its 250 and logging it) never hold up the next batch; a batch
-        //    of one (a lone client: nobody else waited for this sync) is completed here, one thread hand-off less on
-        //    the way to its 250
+        //    of one (a commit made on its caller's thread, or a lone one on the committer: nobody else waited for this
+        //    sync) is completed here, one thread hand-off less on the way to its 250
         boolean here = moved.size() == 1;
         for (FileSpool s : moved) {
             RecipientState[] states = new RecipientState[s.envelope.recipients().size()];
@@ -730,9 +738,16 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
                     return CompletableFuture.failedFuture(e);
                 }
             }
-            inFlight.incrementAndGet();
+            boolean alone = inFlight.incrementAndGet() == 1;
             if (!running) {
                 fail(this, new IOException("the queue is closed"));
+                return future;
+            }
+            if (alone) {
+                // no other commit in flight (a lone client): nobody to share a sync with, so it is made durable right
+                // here, without waking the committer and without a hand-off back to the caller; the future is
+                // complete when this returns. Commits arriving meanwhile go to the committer and are batched there
+                commitOrFail(List.of(this));
                 return future;
             }
             pending.add(this);

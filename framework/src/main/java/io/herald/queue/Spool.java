@@ -29,7 +29,8 @@ public interface Spool {
      * Makes the message durable, with header fields to put above it (added by hooks at the end of DATA).
      * The future completes when the message and its envelope are on stable storage (then the SMTP core
      * answers 250); it fails with an {@link IOException} when they cannot be (then 452 4.3.1).
-     * Many spools committed at about the same time share their syncs.
+     * Many spools committed at about the same time share their syncs. The future may already be complete when
+     * this returns (a queue may make a lone commit durable on the calling thread, which it then blocks meanwhile).
      */
     CompletableFuture<Void> commit(List<HeaderField> addedHeaders);
 

@@ -19,7 +19,9 @@ package io.herald.smtp;
  * message at the end of the data with {@code 500 5.5.6} (RFC 5321 §4.5.3.1.10 "500 Line too long"); shorter lines,
  * whatever their length, pass through unchanged (never folded).
  *
- * <p>The decoder only reads and copies bytes; it is fed the bytes as they arrive and never holds the message.
+ * <p>The decoder only reads and copies bytes; it is fed the bytes as they arrive and never holds the message. Within
+ * a line it looks for CR and LF only and copies the bytes between them as one block; line starts and line endings
+ * go through the byte-by-byte states above.
  */
 final class DataDecoder {
 
@@ -61,6 +63,18 @@ final class DataDecoder {
         int p = off;
         int end = off + len;
         while (p < end && !done) {
+            if (state == State.MID_LINE) {
+                // inside a line nothing but CR and LF matters: the run up to the next one is copied in one go
+                int q = p;
+                while (q < end && b[q] != CR && b[q] != LF) q++;
+                if (q > p) {
+                    lineLength += q - p;
+                    checkLength();
+                    emit(b, p, q - p);
+                    p = q;
+                    continue;
+                }
+            }
             byte c = b[p++];
             lineLength++;
             switch (state) {
@@ -123,6 +137,17 @@ final class DataDecoder {
         checkLength();
         out[outLen++] = c;
         if (outLen == out.length) flush();
+    }
+
+    private void emit(byte[] b, int off, int len) {
+        while (len > 0) {
+            int n = Math.min(len, out.length - outLen);
+            System.arraycopy(b, off, out, outLen, n);
+            outLen += n;
+            off += n;
+            len -= n;
+            if (outLen == out.length) flush();
+        }
     }
 
     private void checkLength() {

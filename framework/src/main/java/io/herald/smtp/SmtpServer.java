@@ -8,10 +8,12 @@ import io.herald.sasl.SaslService;
 import io.herald.tls.TlsContextProvider;
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.service.IoHandlerAdapter;
+import org.apache.mina.core.service.SimpleIoProcessorPool;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IdleStatus;
 import org.apache.mina.core.session.IoSession;
 import org.apache.mina.filter.ssl.SslFilter;
+import org.apache.mina.transport.socket.nio.NioSession;
 import org.apache.mina.transport.socket.nio.NioSocketAcceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,6 +84,7 @@ public final class SmtpServer implements AutoCloseable {
     private final AtomicLong refused = new AtomicLong();
     private final String sessionPrefix = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
     private NioSocketAcceptor acceptor;
+    private SimpleIoProcessorPool<NioSession> processors;
     private int port = -1;
 
     /** A listener without TLS and AUTH (an MTA on a trusted network, tests). */
@@ -121,7 +124,9 @@ public final class SmtpServer implements AutoCloseable {
     /** Binds the listener. */
     public synchronized void start() throws IOException {
         if (acceptor != null) throw new IllegalStateException("already started");
-        NioSocketAcceptor a = new NioSocketAcceptor();
+        // MINA's default pool (cores + 1 processors), with processors that keep their thread while idle
+        SimpleIoProcessorPool<NioSession> p = new SimpleIoProcessorPool<>(ResidentNioProcessor.class);
+        NioSocketAcceptor a = new NioSocketAcceptor(p);
         a.setReuseAddress(true);
         // MINA's default backlog is 50: a burst of connections beyond it has SYNs dropped and retried a second later
         a.setBacklog(BACKLOG);
@@ -132,10 +137,12 @@ public final class SmtpServer implements AutoCloseable {
             a.bind(new InetSocketAddress(settings.bind(), settings.port()));
         } catch (IOException | RuntimeException e) {
             a.dispose();
+            p.dispose();
             throw new IOException("cannot listen on " + settings.bind() + ":" + settings.port() + " (" + settings.listener() + "): "
                     + rootCause(e) + " (another server on this port? herald run --port-offset N moves every port)", e);
         }
         acceptor = a;
+        processors = p;
         port = ((InetSocketAddress) a.getLocalAddress()).getPort();
         log.info("SMTP listener {} on {}:{}", settings.listener(), settings.bind(), port);
     }
@@ -157,6 +164,9 @@ public final class SmtpServer implements AutoCloseable {
             }
             acceptor.dispose(true);
             acceptor = null;
+            // given to the acceptor, not made by it: the acceptor does not dispose it
+            processors.dispose();
+            processors = null;
         }
         runner.close();
     }

@@ -43,7 +43,8 @@ import java.util.function.Function;
  *
  * <p><b>Threading.</b> All state is guarded by this object's monitor. Bytes are appended to an input buffer and
  * processed in order. Anything slow (hooks, routers) runs off the I/O thread on {@link HookRunner}, the end-of-DATA
- * commit on the queue's committer; routers that answer {@link Router#routeWithoutBlocking} and hooks that are
+ * commit on the queue's committer (or, when no other commit is in flight, on this thread: see
+ * {@link io.herald.queue.FileQueue}); routers that answer {@link Router#routeWithoutBlocking} and hooks that are
  * {@link SmtpHook#nonBlocking nonBlocking} run on the I/O thread, without hand-off. While slow work is pending the
  * session is {@code pending}: reading from the socket is suspended
  * ({@link IoSession#suspendRead()}), bytes already received (pipelined commands, RFC 2920) stay in the buffer, and

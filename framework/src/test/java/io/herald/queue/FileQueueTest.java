@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
@@ -118,6 +119,65 @@ class FileQueueTest {
             assertThat(st.committed()).isEqualTo(n);
             assertThat(st.syncs()).isLessThan(n);
             assertThat(st.largestBatch()).isGreaterThan(1);
+        }
+    }
+
+    @Test
+    void aLoneCommitIsDurableWhenCommitReturns() throws Exception {
+        List<String> handedOn = new CopyOnWriteArrayList<>();
+        try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
+            q.start(e -> handedOn.add(Thread.currentThread().getName()));
+            Spool s = q.open(session(), envelope("a@example.org", "olaf@herald.test"));
+            s.write(bytes("hello\r\n"), 0, 7);
+            CompletableFuture<Void> f = s.commit(List.of());
+            // no other commit in flight: made durable on this thread, no hand-off to the committer and back
+            assertThat(f).isCompleted();
+            assertThat(names(dir.resolve("tmp"))).isEmpty();
+            assertThat(names(dir.resolve("active"))).containsExactly(s.id() + ".msg", s.id() + ".state");
+            assertThat(q.stats().committed()).isEqualTo(1);
+            assertThat(q.stats().fileForces()).isEqualTo(1);
+            assertThat(q.stats().syncs()).isEqualTo(1);
+            assertThat(handedOn).containsExactly(Thread.currentThread().getName());
+            assertThat(q.awaitEmpty(java.time.Duration.ZERO)).as("the entry stays queued").isFalse();
+        }
+    }
+
+    @Test
+    void aCommitWhileAnotherIsInFlightGoesToTheCommitter() throws Exception {
+        java.util.concurrent.CountDownLatch firstHandedOn = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Map<String, String> completedOn = new java.util.concurrent.ConcurrentHashMap<>();
+        try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
+            java.util.concurrent.atomic.AtomicReference<String> firstId = new java.util.concurrent.atomic.AtomicReference<>();
+            q.start(e -> {
+                if (!e.id().equals(firstId.get())) return;
+                // the first commit is still in flight while its consumer runs: hold it there
+                firstHandedOn.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Spool first = q.open(session(), envelope("a@example.org", "olaf@herald.test"));
+            firstId.set(first.id());
+            first.write(bytes("one\r\n"), 0, 5);
+            Thread t = new Thread(() -> first.commit(List.of())
+                    .thenRun(() -> completedOn.put("first", Thread.currentThread().getName())), "lone-committer");
+            t.start();
+            assertThat(firstHandedOn.await(30, TimeUnit.SECONDS)).isTrue();
+            Spool second = q.open(session(), envelope("b@example.org", "olaf@herald.test"));
+            second.write(bytes("two\r\n"), 0, 5);
+            second.commit(List.of()).thenRun(() -> completedOn.put("second", Thread.currentThread().getName()))
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(completedOn.get("second")).as("made durable by the queue's committer, not the caller")
+                    .startsWith("herald-queue-");
+            assertThat(names(dir.resolve("active"))).contains(second.id() + ".msg", second.id() + ".state");
+            release.countDown();
+            t.join(30_000);
+            assertThat(completedOn.get("first")).isEqualTo("lone-committer");
+            assertThat(q.stats().committed()).isEqualTo(2);
+            assertThat(q.stats().syncs()).isEqualTo(2);
         }
     }
 

@@ -81,4 +81,19 @@ class DataDecoderTest {
         unlimited.feed(in, 0, in.length);
         assertThat(unlimited.firstLongLine()).isZero();
     }
+
+    @ParameterizedTest(name = "fed {0} byte(s) at a time")
+    @ValueSource(ints = {1, 3, 8191, 8192, 100_000})
+    void runsLongerThanTheDecodersBlockArriveWholeAndInOrder(int step) {
+        // the bytes inside a line are copied as runs; a run longer than the 8 KB block is handed on in blocks
+        String message = "a".repeat(20_000) + "\r\n.x" + "b".repeat(8188) + "\r\n\r\n..\r\nc\nd\r\n";
+        String stuffed = message.replace("\r\n.", "\r\n..");
+        Result r = decode(stuffed + ".\r\nQUIT\r\n", step, 8192);
+        assertThat(r.done()).isTrue();
+        assertThat(r.message()).isEqualTo(message);
+        assertThat(r.consumed()).isEqualTo(stuffed.length() + 3);
+        assertThat(r.bare()).as("the LF after c").isTrue();
+        assertThat(r.tooLong()).as("the 20,002-octet first line").isTrue();
+        assertThat(decode(stuffed.substring(20_002) + ".\r\n", step, 8192).tooLong()).as(".x + 8188 b + CRLF: 8192 octets without the stuffed dot").isFalse();
+    }
 }

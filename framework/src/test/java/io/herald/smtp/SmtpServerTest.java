@@ -263,11 +263,37 @@ class SmtpServerTest {
         }
     }
 
+    @Test
+    void connectionsOneAfterAnotherAreServedAndCloseEndsTheIoThreads() throws Exception {
+        List<Thread> ioThreads = new ArrayList<>();
+        try (SmtpTestClient first = connect(Map.of())) {
+            first.command("EHLO client.test");
+            expect(first.command("QUIT"), 221, "2.0.0");
+        }
+        for (int i = 0; i < 5; i++) {
+            // the I/O processors keep their threads between connections (ResidentNioProcessor)
+            try (SmtpTestClient c = client()) {
+                expect(c.command("EHLO client.test"), 250, null);
+                for (Thread t : Thread.getAllStackTraces().keySet()) {
+                    if (t.getName().startsWith("ResidentNioProcessor-") && !ioThreads.contains(t)) ioThreads.add(t);
+                }
+                expect(c.command("QUIT"), 221, "2.0.0");
+            }
+        }
+        assertThat(ioThreads).isNotEmpty();
+        server.close();
+        server = null;
+        for (Thread t : ioThreads) t.join(30_000);
+        assertThat(ioThreads).as("processor threads left running after close").noneMatch(Thread::isAlive);
+    }
+
     // ------------------------------------------------------------------ (3) pipelining
 
-    @Test
-    void aWholePipelinedTransactionInOneWrite() throws Exception {
+    @ParameterizedTest(name = "commit completed on the caller''s thread: {0}")
+    @ValueSource(booleans = {false, true})
+    void aWholePipelinedTransactionInOneWrite(boolean commitOnCaller) throws Exception {
         try (SmtpTestClient c = connect(Map.of())) {
+            queue.commitOnCaller = commitOnCaller;
             c.send("EHLO client.test\r\nMAIL FROM:<sender@example.org> BODY=8BITMIME\r\nRCPT TO:<elsa@herald.test>\r\n"
                     + "RCPT TO:<nobody@herald.test>\r\nRCPT TO:<olaf@herald.test>\r\nDATA\r\n"
                     + "Subject: pipelined\r\n\r\nbody\r\n.\r\nNOOP\r\nQUIT\r\n");
@@ -685,10 +711,12 @@ class SmtpServerTest {
                 .isEqualTo(List.of("X-Quick", "X-Blocking"));
     }
 
-    @Test
-    void aFailedCommitAnswers452() throws Exception {
+    @ParameterizedTest(name = "commit completed on the caller''s thread: {0}")
+    @ValueSource(booleans = {false, true})
+    void aFailedCommitAnswers452(boolean commitOnCaller) throws Exception {
         try (SmtpTestClient c = connect(Map.of())) {
             queue.failCommit = true;
+            queue.commitOnCaller = commitOnCaller;
             c.command("EHLO client.test");
             c.command("MAIL FROM:<a@example.org>");
             c.command("RCPT TO:<elsa@herald.test>");

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A test-only {@link MessageQueue} writing spools as real files into a folder; commits complete on another thread,
- * like a group-commit queue. To be replaced by the real FileQueue in integration tests.
+ * like a group-commit queue, or with {@link #commitOnCaller} on the caller's thread, like FileQueue's lone commit. To be replaced by the real FileQueue in integration tests.
  */
 final class TempDirQueue implements MessageQueue {
 
@@ -47,6 +47,8 @@ final class TempDirQueue implements MessageQueue {
     final AtomicInteger opened = new AtomicInteger();
     final AtomicInteger discarded = new AtomicInteger();
     volatile boolean failCommit;
+    /** Commits on the caller's thread, the future complete when commit returns (as FileQueue does for a lone commit). */
+    volatile boolean commitOnCaller;
     /** Octets the queue has room for; {@link #hasRoomFor} compares with it ({@code 0}: full). */
     volatile long roomLeft = Long.MAX_VALUE;
 
@@ -86,7 +88,7 @@ final class TempDirQueue implements MessageQueue {
             }
 
             @Override public CompletableFuture<Void> commit(List<HeaderField> addedHeaders) {
-                return CompletableFuture.runAsync(() -> {
+                Runnable commit = () -> {
                     try {
                         out.close();
                         closed = true;
@@ -100,7 +102,14 @@ final class TempDirQueue implements MessageQueue {
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
-                });
+                };
+                if (!commitOnCaller) return CompletableFuture.runAsync(commit);
+                try {
+                    commit.run();
+                    return CompletableFuture.completedFuture(null);
+                } catch (UncheckedIOException e) {
+                    return CompletableFuture.failedFuture(e.getCause());
+                }
             }
 
             @Override public void discard() {
