@@ -64,6 +64,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <h2>On disk (below the plugin's data folder)</h2>
  * <pre>
  * blobs/ab/cdef…      message bytes, named by their SHA-256 (one copy for many recipients)
+ * blobs/new/abcdef…   message bytes stored since the last settling (moved to their hash folders every
+ *                     {@code index.commit-interval}, and at open; see {@link BlobStore})
  * blobs/tmp/          blobs being written
  * logs/&lt;mailbox&gt;.log  one append-only, checksummed log per mailbox (record types in {@link LogRecord}): mailbox and
  *                     folders created/deleted/renamed, subscriptions, messages added/moved/expunged, flags set
@@ -82,9 +84,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * the authoritative in-memory state and asks Lucene only for text, header and Date-header keys, so a STORE never
  * re-parses a message. Copy and move parse the message file once to index it under its new UID.
  *
- * <p>The blobs and logs are the truth. {@link #deliver} returns once the blob (written, renamed, forced, folder synced)
- * and then the log record (appended, forced) are durable; concurrent deliveries share the blob folder syncs
- * ({@link GroupSync}) and, to one mailbox, the log force. The index is
+ * <p>The blobs and logs are the truth. {@link #deliver} returns once the blob (written, renamed into {@code new/},
+ * forced, folder synced) and then the log record (appended, forced) are durable; concurrent deliveries share the
+ * syncs of {@code new/} ({@link GroupSync}) and, to one mailbox, the log force. The index is
  * updated right after, seen at once by {@link #search} (near-real-time reader) and committed every
  * {@code index.commit-interval}; each commit records how far each log is indexed, and opening the store indexes the
  * records after that point.
@@ -167,6 +169,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                 Files.createDirectories(logsDir);
                 index.openWriter(); // takes Lucene's write lock: one writer per data folder
                 blobs.open();
+                blobs.settle();
                 Durable.syncDir(dataDir);
                 loadLogs();
                 catchUpIndex();
@@ -178,6 +181,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                 });
                 long ms = Math.max(10, interval.toMillis());
                 committer.scheduleWithFixedDelay(this::periodicCommit, ms, ms, TimeUnit.MILLISECONDS);
+                committer.scheduleWithFixedDelay(this::settleBlobs, ms, ms, TimeUnit.MILLISECONDS);
             }
         } catch (IOException e) {
             try {
@@ -631,9 +635,11 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
             long size;
             ParsedMessage parsed;
             try {
-                blob = blobs.store(content);
-                size = Files.size(blobs.path(blob));
-                try (InputStream in = Files.newInputStream(blobs.path(blob))) {
+                BlobStore.Stored stored = blobs.store(content);
+                blob = stored.hash();
+                size = stored.size();
+                // parsed from the bytes just written when they were kept, else from the file
+                try (InputStream in = stored.bytes() != null ? new java.io.ByteArrayInputStream(stored.bytes()) : blobs.read(blob)) {
                     parsed = parser.parse(in);
                 }
             } catch (IOException e) {
@@ -1184,7 +1190,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
     }
 
     private ParsedMessage parseBlob(Entry e) {
-        try (InputStream in = Files.newInputStream(blobs.path(e.blob()))) {
+        try (InputStream in = blobs.read(e.blob())) {
             return parser.parse(in);
         } catch (IOException ex) {
             log.warn("message file {} of {} {} uid {} cannot be read: {}; indexing its summary only", e.blob(),
@@ -1348,6 +1354,18 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         }
     }
 
+    /** Moves the message files stored since the last time to their hash folders ({@link BlobStore#settle}). */
+    private void settleBlobs() {
+        blobLock.readLock().lock(); // not beside garbage collection
+        try {
+            blobs.settle();
+        } catch (IOException | RuntimeException e) {
+            log.warn("settling new message files failed (will retry): {}", e.toString());
+        } finally {
+            blobLock.readLock().unlock();
+        }
+    }
+
     private void periodicCommit() {
         if (!dirty.get() || closed.get()) return;
         try {
@@ -1456,6 +1474,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         IOException failure = null;
         if (!readOnly) {
             try {
+                settleBlobs();
                 commit();
             } catch (IOException | RuntimeException e) {
                 failure = e instanceof IOException io ? io : new IOException(e);
