@@ -546,7 +546,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                 indexChange(mb, start, () -> {
                     long u = 1;
                     for (Entry e : before) {
-                        index.add(mb.name, target.fid, u++, e.message().size(), e.message().internalDate(), parseBlob(e));
+                        index.update(mb.name, target.fid, u++, e.message().size(), e.message().internalDate(), parseBlob(e));
                         index.delete(mb.name, f.fid, e.message().uid());
                     }
                 });
@@ -674,19 +674,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                 mb.lock.unlock();
             }
             sync(mb, entry);
-            mb.lock.lock();
-            try {
-                // visible only now that it is durable; the folder may have been renamed meanwhile
-                StoredMessage o = entry.message();
-                if (!o.folder().equals(folder.name)) {
-                    entry = entry.with(new StoredMessage(o.mailbox(), folder.name, o.uidValidity(), o.uid(), o.size(),
-                            o.internalDate(), o.flags(), o.from(), o.subject(), o.messageId(), o.modSeq()));
-                }
-                folder.messages.put(entry.message().uid(), entry);
-                indexOne(mb, folder, entry, parsed);
-            } finally {
-                mb.lock.unlock();
-            }
+            entry = indexAndShow(mb, folder, entry, parsed);
             publish(added(entry.message()));
             return entry.message();
         } finally {
@@ -837,7 +825,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                 for (Entry e : chosen) {
                     ParsedMessage p = parsed.computeIfAbsent(e.blob(), b -> parseBlob(e));
                     long newUid = map.get(e.message().uid());
-                    index.add(mb.name, dst.fid, newUid, e.message().size(), e.message().internalDate(), p);
+                    index.update(mb.name, dst.fid, newUid, e.message().size(), e.message().internalDate(), p);
                     if (move) index.delete(mb.name, src.fid, e.message().uid());
                 }
             });
@@ -1184,9 +1172,52 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         }
     }
 
-    private void indexOne(Mailbox mb, Folder f, Entry e, ParsedMessage parsed) {
-        StoredMessage m = e.message();
-        indexChange(mb, e.recordStart(), () -> index.add(mb.name, f.fid, m.uid(), m.size(), m.internalDate(), parsed));
+    /**
+     * A delivered message, durable now: indexed, then made visible. The indexing runs outside the mailbox lock, so that
+     * concurrent deliveries to one mailbox index side by side and meet again at the log force (which they then share)
+     * instead of one after the other. Nobody can expunge or move a message before it is visible, so no change of
+     * that message can reach the index before its document; a folder deleted meanwhile is checked under the lock.
+     * The index's read lock is held from the document to the visibility, so a concurrent {@link #reindexAll} runs
+     * before (the message not visible yet: not indexed by it) or after (indexed once, by it).
+     */
+    private Entry indexAndShow(Mailbox mb, Folder folder, Entry entry, ParsedMessage parsed) {
+        StoredMessage m = entry.message();
+        indexLock.readLock().lock();
+        try {
+            boolean indexed;
+            try {
+                index.add(mb.name, folder.fid, m.uid(), m.size(), m.internalDate(), parsed);
+                indexed = true;
+            } catch (IOException | RuntimeException ex) {
+                log.warn("updating the index of {} failed (it is reconciled on the next open): {}", mb.name, ex.toString());
+                indexed = false;
+            }
+            mb.lock.lock();
+            try {
+                if (mb.byFid.get(folder.fid) != folder) {
+                    // the folder was deleted meanwhile (its documents with it, maybe before this one was added)
+                    if (indexed) index.delete(mb.name, folder.fid, m.uid());
+                } else {
+                    // visible only now that it is durable; the folder may have been renamed meanwhile
+                    if (!m.folder().equals(folder.name)) {
+                        entry = entry.with(new StoredMessage(m.mailbox(), folder.name, m.uidValidity(), m.uid(), m.size(),
+                                m.internalDate(), m.flags(), m.from(), m.subject(), m.messageId(), m.modSeq()));
+                    }
+                    folder.messages.put(m.uid(), entry);
+                }
+                if (indexed) {
+                    mb.unindexed.remove(entry.recordStart());
+                    dirty.set(true);
+                }
+            } catch (IOException ex) {
+                log.warn("updating the index of {} failed (it is reconciled on the next open): {}", mb.name, ex.toString());
+            } finally {
+                mb.lock.unlock();
+            }
+        } finally {
+            indexLock.readLock().unlock();
+        }
+        return entry;
     }
 
     private ParsedMessage parseBlob(Entry e) {
