@@ -26,22 +26,9 @@ N=${N:-5000}
 for tool in strace jcmd jfr python3; do command -v $tool >/dev/null || { echo "e2e-profile: $tool is needed" >&2; exit 1; }; done
 [[ -d $DIST && -f $BENCH ]] || { echo "e2e-profile: build first (missing $DIST or $BENCH)" >&2; exit 1; }
 
-rm -rf "$OUT"
-home=$OUT/home
-mkdir -p "$home/conf"
-cp "$DIST"/conf/*.cfg "$home/conf/"
-sed -e '/<appender-ref ref="CONSOLE"\/>/d' "$DIST/conf/logback.xml" \
-    | sed -e 's#<logger name="org.apache.mina" level="WARN"/>#&\n  <logger name="io.herald.delivery.DeliveryAgent" level="DEBUG"/>#' > "$home/conf/logback.xml"
-printf '%s\n' ${QUEUE_CFG:-} > "$home/conf/queue.cfg"
-echo "enabled = false" > "$home/conf/spam.cfg"
-printf '\nmaxConnectionsPerAddress = 10000\n' >> "$home/conf/smtp.cfg"
-"$DIST/bin/herald" --home "$home" run --port-offset "$OFF" > "$home/console.log" 2>&1 &
-HP=$!
-trap 'kill $HP 2>/dev/null; wait $HP 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do grep -q "Herald started" "$home/logs/herald.log" 2>/dev/null && break; sleep 0.1; done
-grep -q "Herald started" "$home/logs/herald.log" || { echo "e2e-profile: herald did not start" >&2; tail "$home/console.log" >&2; exit 1; }
-JP=$(pgrep -P $HP java || echo $HP)   # bin/herald may exec java or run it as a child
-[[ -d /proc/$JP/task ]] || JP=$HP
+source "$ROOT/bench/scripts/profile-server.sh"
+# DeliveryAgent at DEBUG: it logs each delivery, which is how this script knows a message is in the store
+start_server e2e-profile "${QUEUE_CFG:-}" 's#<logger name="org.apache.mina" level="WARN"/>#&\n  <logger name="io.herald.delivery.DeliveryAgent" level="DEBUG"/>#'
 
 delivered() { grep -c 'DeliveryAgent - delivered ' "$home/logs/herald.log" || true; }
 # send $1 messages at concurrency 10, then wait until the server has delivered $2 in all
