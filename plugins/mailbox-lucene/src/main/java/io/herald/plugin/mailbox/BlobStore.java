@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -106,8 +107,8 @@ final class BlobStore {
                 }
             }
             String hash = HexFormat.of().formatHex(sha.digest());
-            Path existing = forcedCopy(temp, fresh.resolve(hash));
-            if (existing == null) existing = forcedCopy(temp, settled(hash));
+            Path existing = forcedCopy(temp, size, fresh.resolve(hash));
+            if (existing == null) existing = forcedCopy(temp, size, settled(hash));
             Path dir;
             if (existing != null) {
                 dir = existing.getParent();
@@ -130,7 +131,13 @@ final class BlobStore {
      * (another thread may have renamed it into place and not forced it yet; a no-op when it is durable); else null,
      * also when it went meanwhile (settled).
      */
-    private static Path forcedCopy(Path file, Path candidate) throws IOException {
+    private static Path forcedCopy(Path file, long size, Path candidate) throws IOException {
+        try {
+            // one stat for the usual answer (no such file), before comparing
+            if (Files.readAttributes(candidate, BasicFileAttributes.class).size() != size) return null;
+        } catch (NoSuchFileException e) {
+            return null;
+        }
         if (same(file, candidate) == null) return null;
         try (FileChannel f = FileChannel.open(candidate, StandardOpenOption.READ)) {
             f.force(true);
@@ -190,7 +197,7 @@ final class BlobStore {
                     if (hash.length() != 64) continue;
                     Path target = settled(hash);
                     Path dir = target.getParent();
-                    if (!Files.isDirectory(dir)) {
+                    if (!folders.contains(dir) && !Files.isDirectory(dir)) {
                         Files.createDirectories(dir);
                         newFolder = true;
                     }
@@ -213,7 +220,13 @@ final class BlobStore {
             if (linked.isEmpty()) return 0;
             if (newFolder) Durable.syncDir(root);
             for (Path dir : folders) Durable.syncDir(dir);
-            for (Path f : linked) Files.deleteIfExists(f);
+            for (Path f : linked) {
+                try {
+                    Files.delete(f); // one unlink (deleteIfExists would stat first)
+                } catch (NoSuchFileException e) {
+                    // replaced into its hash folder above, or collected
+                }
+            }
             return linked.size();
         }
     }
