@@ -22,21 +22,8 @@ PORT=$((2525 + OFF))
 for tool in strace jcmd jfr python3; do command -v $tool >/dev/null || { echo "ingest-profile: $tool is needed" >&2; exit 1; }; done
 [[ -d $DIST && -f $BENCH ]] || { echo "ingest-profile: build first (missing $DIST or $BENCH)" >&2; exit 1; }
 
-rm -rf "$OUT"
-home=$OUT/home
-mkdir -p "$home/conf"
-cp "$DIST"/conf/*.cfg "$home/conf/"
-sed -e '/<appender-ref ref="CONSOLE"\/>/d' "$DIST/conf/logback.xml" > "$home/conf/logback.xml"
-echo "delivery.hold=true" > "$home/conf/queue.cfg"
-echo "enabled = false" > "$home/conf/spam.cfg"
-printf '\nmaxConnectionsPerAddress = 10000\n' >> "$home/conf/smtp.cfg"
-"$DIST/bin/herald" --home "$home" run --port-offset "$OFF" > "$home/console.log" 2>&1 &
-HP=$!
-trap 'kill $HP 2>/dev/null; wait $HP 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do grep -q "Herald started" "$home/logs/herald.log" 2>/dev/null && break; sleep 0.1; done
-grep -q "Herald started" "$home/logs/herald.log" || { echo "ingest-profile: herald did not start" >&2; tail "$home/console.log" >&2; exit 1; }
-JP=$(pgrep -P $HP java || echo $HP)   # bin/herald may exec java or run it as a child
-[[ -d /proc/$JP/task ]] || JP=$HP
+source "$ROOT/bench/scripts/profile-server.sh"
+start_server ingest-profile "delivery.hold=true"
 
 gen() {
   java -XX:TieredStopAtLevel=1 -jar "$BENCH" --port "$PORT" --messages "$1" --concurrency "$2" --per-connection 1 \

@@ -65,7 +65,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       after arrival → failed.</li>
  * </ul>
  * One entry is worked on by one thread at a time; each outcome is persisted by the queue before the next, except
- * failures: those of one attempt are handed to the {@link BounceSink} together (one DSN), then persisted.
+ * failures: those of one attempt are handed to the {@link BounceSink} together (one DSN), then persisted. A local
+ * delivery is recorded without a force ({@link FileQueue#updateRepeatable}): the store is durable when
+ * {@code deliver} returns, and a repeat after a crash is recognised by the delivery key.
  *
  * <p>Router calls run on threads of their own ({@code herald-delivery-router}, at most two per delivery thread and 8
  * more), each with the time limit, as at RCPT time: a router that hangs costs one attempt's time limit, never a
@@ -184,7 +186,10 @@ public final class DeliveryAgent implements AutoCloseable {
                 relayRoutes.putIfAbsent(key, relay);
                 continue;
             }
-            persistFailed |= !record(entry, deliverOne(ext, entry, r, route, now), failed);
+            RecipientState next = deliverOne(ext, entry, r, route, now);
+            persistFailed |= route instanceof Route.Local && next.status() == Status.DELIVERED
+                    ? !persist(entry, next, true)
+                    : !record(entry, next, failed);
         }
         if (!relays.isEmpty()) {
             int hops = HopCount.receivedFields(entry);
@@ -227,8 +232,16 @@ public final class DeliveryAgent implements AutoCloseable {
     }
 
     private boolean persist(QueueEntry entry, RecipientState next) {
+        return persist(entry, next, false);
+    }
+
+    /**
+     * @param repeatable a local delivery: a repeat after a crash is recognised by the store's delivery key, so the
+     *                   queue records it without a force ({@link FileQueue#updateRepeatable})
+     */
+    private boolean persist(QueueEntry entry, RecipientState next, boolean repeatable) {
         try {
-            queue.update(entry, next);
+            if (repeatable) queue.updateRepeatable(entry, next); else queue.update(entry, next);
             return true;
         } catch (IOException e) {
             // the store dedupes by delivery key, so trying again later is safe

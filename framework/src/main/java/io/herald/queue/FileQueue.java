@@ -45,7 +45,7 @@ import java.util.zip.CRC32C;
  * <pre>
  *   queue/tmp/&lt;id&gt;.msg      a message being received (never delivered; removed at start)
  *   queue/active/&lt;id&gt;.msg   a committed message: envelope + bytes + added headers + trailer ({@link EntryFormat})
- *   queue/active/&lt;id&gt;.state per-recipient state, append-only and forced per change ({@link StateLog})
+ *   queue/active/&lt;id&gt;.state per-recipient state, append-only, forced per change except a local delivery ({@link StateLog})
  *   queue/corrupt/           committed-looking files that failed verification at start, kept for the operator
  * </pre>
  *
@@ -307,8 +307,31 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
      * every recipient is finished the entry's files are removed.
      */
     public void update(QueueEntry entry, RecipientState state) throws IOException {
-        Path stateFile = activeDir.resolve(entry.id() + ".state");
-        StateLog.append(stateFile, state);
+        StateLog.append(activeDir.resolve(entry.id() + ".state"), state);
+        applied(entry, state);
+    }
+
+    /**
+     * Records a recipient delivered by an attempt that can be repeated without effect: a local delivery, which the
+     * mailbox store recognises by its delivery key ({@code <queue id>/<recipient>}) and stores once. Such a state is
+     * not forced: when it finishes the entry it is not written at all (the entry's files are removed right after),
+     * otherwise it is appended and left to the page cache (the next forced state of the entry makes it durable too).
+     * If a crash loses it, or the removal, the recipient is delivered again after the restart and the store answers
+     * with the copy it already holds. Everything else ({@link #update}) is forced: a relayed message or a bounce
+     * cannot be taken back, so their outcome must be durable before the entry can go.
+     *
+     * @throws IllegalArgumentException when the state is not {@code DELIVERED}
+     */
+    public void updateRepeatable(QueueEntry entry, RecipientState state) throws IOException {
+        if (state.status() != RecipientState.Status.DELIVERED) {
+            throw new IllegalArgumentException("only a delivered recipient is recorded without a force, not " + state.status());
+        }
+        if (!entry.finishedWith(state)) StateLog.append(activeDir.resolve(entry.id() + ".state"), state, false);
+        applied(entry, state);
+    }
+
+    /** The state is on disk (or need not be): in memory now, counted, and the entry removed when it is finished. */
+    private void applied(QueueEntry entry, RecipientState state) {
         entry.set(state);
         switch (state.status()) {
             case DELIVERED -> delivered.incrementAndGet();

@@ -74,6 +74,14 @@ public final class QueueEntry {
         return Optional.ofNullable(min);
     }
 
+    /** Whether every recipient would be finished with {@code s} in place of its recipient's current state. */
+    synchronized boolean finishedWith(RecipientState s) {
+        for (RecipientState r : states) {
+            if (!(r.index() == s.index() ? s : r).finished()) return false;
+        }
+        return true;
+    }
+
     synchronized void set(RecipientState s) {
         states[s.index()] = s;
     }

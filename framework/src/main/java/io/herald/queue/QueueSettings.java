@@ -11,7 +11,8 @@ import java.time.Duration;
  * @param retryMax        the longest retry delay; delays double up to it ({@code retry.max}, default 1h)
  * @param giveUpAfter     a recipient still deferred this long after arrival fails permanently
  *                        ({@code giveUpAfter}, default 5d; RFC 5321 §4.5.4.1 suggests at least 4-5 days)
- * @param deliveryThreads threads that deliver queue entries ({@code delivery.threads}, default 4)
+ * @param deliveryThreads threads that deliver queue entries ({@code delivery.threads}, default 8: deliveries at the
+ *                        same time share the mailbox store's forces; see docs/benchmarks.md)
  * @param syncThreads     threads that force files of one commit batch concurrently ({@code sync.threads}, default 8)
  * @param minFreeSpace    octets that must stay free on the queue's file system: with less (plus the SIZE a client
  *                        announces) MAIL is answered {@code 452 4.3.1} (RFC 1870 §6.1), so a filling disk refuses new
@@ -42,7 +43,7 @@ public record QueueSettings(Duration retryInitial, Duration retryMax, Duration g
     }
 
     public static QueueSettings defaults() {
-        return new QueueSettings(Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofDays(5), 4, 8, 32L << 20);
+        return new QueueSettings(Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofDays(5), 8, 8, 32L << 20);
     }
 
     /** Reads {@code conf/queue.cfg}; a wrong value is refused naming the file, key, value and what is allowed. */

@@ -14,7 +14,7 @@ import java.util.zip.CRC32C;
 
 /**
  * The per-recipient state of one entry ({@code <id>.state}): an append-only text file, one line per change,
- * forced before the change counts. A line is
+ * forced before the change counts (except a local delivery's, see {@link FileQueue#updateRepeatable}). A line is
  * <pre>  index STATUS attempts nextAttemptMillis(-1 = none) updatedMillis reply #crc32c-hex</pre>
  * (the reply has CR and LF replaced by spaces). The last line of the file wins for each index. A line torn by
  * a crash (no newline, or a CRC that does not match) is ignored, and cut off before anything is appended.
@@ -37,10 +37,18 @@ final class StateLog {
 
     /** Appends one change and forces it to disk. */
     static void append(Path file, RecipientState s) throws IOException {
+        append(file, s, true);
+    }
+
+    /**
+     * Appends one change; forced to disk when {@code force}, else left to the page cache (a process crash keeps it, a
+     * power failure may not; the next forced change of the same file makes it durable too).
+     */
+    static void append(Path file, RecipientState s, boolean force) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             ByteBuffer b = ByteBuffer.wrap(line(s).getBytes(StandardCharsets.UTF_8));
             while (b.hasRemaining()) ch.write(b);
-            ch.force(false);
+            if (force) ch.force(false);
         }
     }
 

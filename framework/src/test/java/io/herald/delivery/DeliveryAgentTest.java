@@ -213,4 +213,57 @@ class DeliveryAgentTest {
             q.close();
         }
     }
+    /**
+     * What a power failure may leave of local deliveries: the store holds the messages (durable when deliver()
+     * returned), but neither the queue's "delivered" states (not forced) nor the removal of the entry's files reached
+     * the disk. After the restart the recipients are delivered again and the store keeps one copy of each.
+     */
+    @Test
+    void localDeliveriesRepeatedAfterTheQueueLostTheirOutcomeAreStoredOnce() throws Exception {
+        Path queueDir = dir.resolve("queue"), disk = dir.resolve("disk-before-delivery");
+        java.nio.file.Files.createDirectories(disk);
+        MemoryStore store = new MemoryStore();
+        store.failure = d -> {
+            // the queue's files as they were before the store wrote anything: what the disk may hold after a crash
+            try (var files = java.nio.file.Files.list(queueDir.resolve("active"))) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    if (!java.nio.file.Files.exists(disk.resolve(f.getFileName()))) {
+                        java.nio.file.Files.copy(f, disk.resolve(f.getFileName()));
+                    }
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return null;
+        };
+        QueueSettings settings = fastSettings();
+        String one, two;
+        FileQueue q = new FileQueue(queueDir, settings);
+        try (DeliveryAgent agent = new DeliveryAgent(q, registry(List.of(allLocal()), store), settings, BounceSink.NONE)) {
+            agent.start();
+            one = commit(q, envelope("s@example.org", "olaf@herald.test"), bytes("Subject: one\r\n\r\n1\r\n"), List.of());
+            two = commit(q, envelope("s@example.org", "olaf@herald.test", "elsa@herald.test"), bytes("Subject: two\r\n\r\n2\r\n"), List.of());
+            assertThat(q.awaitEmpty(Duration.ofSeconds(30))).isTrue();
+        } finally {
+            q.close();
+        }
+        assertThat(store.stored).hasSize(3);
+        assertThat(queueDir.resolve("active")).isEmptyDirectory();
+        try (var files = java.nio.file.Files.list(disk)) {
+            for (Path f : (Iterable<Path>) files::iterator) java.nio.file.Files.copy(f, queueDir.resolve("active").resolve(f.getFileName()));
+        }
+
+        FileQueue q2 = new FileQueue(queueDir, settings);
+        try (DeliveryAgent agent = new DeliveryAgent(q2, registry(List.of(allLocal()), store), settings, BounceSink.NONE)) {
+            assertThat(agent.start()).as("entries recovered").isEqualTo(2);
+            assertThat(q2.awaitEmpty(Duration.ofSeconds(30))).isTrue();
+        } finally {
+            q2.close();
+        }
+        for (String key : List.of(one + "/olaf@herald.test", two + "/olaf@herald.test", two + "/elsa@herald.test")) {
+            assertThat(store.attempts(key)).as("deliveries of " + key).isEqualTo(2);
+        }
+        assertThat(store.stored).as("each recipient's copy stored once").hasSize(3);
+        assertThat(queueDir.resolve("active")).isEmptyDirectory();
+    }
 }

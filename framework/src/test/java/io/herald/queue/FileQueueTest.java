@@ -267,4 +267,50 @@ class FileQueueTest {
             assertThat(new String(Files.readAllBytes(state))).endsWith("\n");
         }
     }
+    private static RecipientState delivered(QueueEntry e, int index) {
+        return new RecipientState(index, e.recipient(index).recipient(), RecipientState.Status.DELIVERED, 1,
+                java.util.Optional.empty(), "250 2.0.0 delivered", java.util.Optional.of(java.time.Instant.now()));
+    }
+
+    @Test
+    void aRepeatableDeliveryIsRecordedAndTheEntryRemovedWhenItIsTheLast() throws Exception {
+        String id;
+        Path state;
+        try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
+            q.start(e -> { });
+            id = commit(q, envelope("a@example.org", "olaf@herald.test", "elsa@herald.test"), bytes("x\r\n"), List.of());
+            state = dir.resolve("active").resolve(id + ".state");
+            QueueEntry e = q.entry(id).orElseThrow();
+            q.updateRepeatable(e, delivered(e, 1));
+            assertThat(Files.readString(state)).as("not the last recipient: the line is written").startsWith("1 DELIVERED 1 ");
+            assertThat(q.stats().delivered()).isEqualTo(1);
+        }
+        try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
+            assertThat(q.start(e -> { })).isEqualTo(1);
+            QueueEntry e = q.entry(id).orElseThrow();
+            assertThat(e.recipients()).extracting(RecipientState::status)
+                    .containsExactly(RecipientState.Status.PENDING, RecipientState.Status.DELIVERED);
+            q.updateRepeatable(e, delivered(e, 0));   // the last recipient: the entry goes
+            assertThat(q.entry(id)).isEmpty();
+            assertThat(names(dir.resolve("active"))).isEmpty();
+            assertThat(q.stats().delivered()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void onlyADeliveredStateIsRecordedWithoutAForce() throws Exception {
+        try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
+            q.start(e -> { });
+            String id = commit(q, envelope("a@example.org", "olaf@herald.test"), bytes("x\r\n"), List.of());
+            QueueEntry e = q.entry(id).orElseThrow();
+            for (RecipientState.Status s : List.of(RecipientState.Status.FAILED, RecipientState.Status.DEFERRED, RecipientState.Status.PENDING)) {
+                RecipientState st = new RecipientState(0, e.recipient(0).recipient(), s, 1, java.util.Optional.empty(), "554 5.0.0 no",
+                        java.util.Optional.empty());
+                assertThatThrownBy(() -> q.updateRepeatable(e, st)).as(s.name()).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(s.name());
+            }
+            assertThat(q.entry(id).orElseThrow().recipient(0).status()).isEqualTo(RecipientState.Status.PENDING);
+            assertThat(Files.size(dir.resolve("active").resolve(id + ".state"))).isZero();
+        }
+    }
 }

@@ -64,6 +64,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <h2>On disk (below the plugin's data folder)</h2>
  * <pre>
  * blobs/ab/cdef…      message bytes, named by their SHA-256 (one copy for many recipients)
+ * blobs/new/abcdef…   message bytes stored since the last settling (moved to their hash folders every
+ *                     {@code index.commit-interval}, and at open; see {@link BlobStore})
  * blobs/tmp/          blobs being written
  * logs/&lt;mailbox&gt;.log  one append-only, checksummed log per mailbox (record types in {@link LogRecord}): mailbox and
  *                     folders created/deleted/renamed, subscriptions, messages added/moved/expunged, flags set
@@ -82,9 +84,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * the authoritative in-memory state and asks Lucene only for text, header and Date-header keys, so a STORE never
  * re-parses a message. Copy and move parse the message file once to index it under its new UID.
  *
- * <p>The blobs and logs are the truth. {@link #deliver} returns once the blob (written, renamed, forced, folder synced)
- * and then the log record (appended, forced) are durable; concurrent deliveries share the blob folder syncs
- * ({@link GroupSync}) and, to one mailbox, the log force. The index is
+ * <p>The blobs and logs are the truth. {@link #deliver} returns once the blob (written, renamed into {@code new/},
+ * forced, folder synced) and then the log record (appended, forced) are durable; concurrent deliveries share the
+ * syncs of {@code new/} ({@link GroupSync}) and, to one mailbox, the log force. The index is
  * updated right after, seen at once by {@link #search} (near-real-time reader) and committed every
  * {@code index.commit-interval}; each commit records how far each log is indexed, and opening the store indexes the
  * records after that point.
@@ -167,6 +169,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                 Files.createDirectories(logsDir);
                 index.openWriter(); // takes Lucene's write lock: one writer per data folder
                 blobs.open();
+                blobs.settle();
                 Durable.syncDir(dataDir);
                 loadLogs();
                 catchUpIndex();
@@ -178,6 +181,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                 });
                 long ms = Math.max(10, interval.toMillis());
                 committer.scheduleWithFixedDelay(this::periodicCommit, ms, ms, TimeUnit.MILLISECONDS);
+                committer.scheduleWithFixedDelay(this::settleBlobs, ms, ms, TimeUnit.MILLISECONDS);
             }
         } catch (IOException e) {
             try {
@@ -542,7 +546,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                 indexChange(mb, start, () -> {
                     long u = 1;
                     for (Entry e : before) {
-                        index.add(mb.name, target.fid, u++, e.message().size(), e.message().internalDate(), parseBlob(e));
+                        index.update(mb.name, target.fid, u++, e.message().size(), e.message().internalDate(), parseBlob(e));
                         index.delete(mb.name, f.fid, e.message().uid());
                     }
                 });
@@ -631,9 +635,11 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
             long size;
             ParsedMessage parsed;
             try {
-                blob = blobs.store(content);
-                size = Files.size(blobs.path(blob));
-                try (InputStream in = Files.newInputStream(blobs.path(blob))) {
+                BlobStore.Stored stored = blobs.store(content);
+                blob = stored.hash();
+                size = stored.size();
+                // parsed from the bytes just written when they were kept, else from the file
+                try (InputStream in = stored.bytes() != null ? new java.io.ByteArrayInputStream(stored.bytes()) : blobs.read(blob)) {
                     parsed = parser.parse(in);
                 }
             } catch (IOException e) {
@@ -668,19 +674,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                 mb.lock.unlock();
             }
             sync(mb, entry);
-            mb.lock.lock();
-            try {
-                // visible only now that it is durable; the folder may have been renamed meanwhile
-                StoredMessage o = entry.message();
-                if (!o.folder().equals(folder.name)) {
-                    entry = entry.with(new StoredMessage(o.mailbox(), folder.name, o.uidValidity(), o.uid(), o.size(),
-                            o.internalDate(), o.flags(), o.from(), o.subject(), o.messageId(), o.modSeq()));
-                }
-                folder.messages.put(entry.message().uid(), entry);
-                indexOne(mb, folder, entry, parsed);
-            } finally {
-                mb.lock.unlock();
-            }
+            entry = indexAndShow(mb, folder, entry, parsed);
             publish(added(entry.message()));
             return entry.message();
         } finally {
@@ -831,7 +825,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
                 for (Entry e : chosen) {
                     ParsedMessage p = parsed.computeIfAbsent(e.blob(), b -> parseBlob(e));
                     long newUid = map.get(e.message().uid());
-                    index.add(mb.name, dst.fid, newUid, e.message().size(), e.message().internalDate(), p);
+                    index.update(mb.name, dst.fid, newUid, e.message().size(), e.message().internalDate(), p);
                     if (move) index.delete(mb.name, src.fid, e.message().uid());
                 }
             });
@@ -1178,13 +1172,56 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         }
     }
 
-    private void indexOne(Mailbox mb, Folder f, Entry e, ParsedMessage parsed) {
-        StoredMessage m = e.message();
-        indexChange(mb, e.recordStart(), () -> index.add(mb.name, f.fid, m.uid(), m.size(), m.internalDate(), parsed));
+    /**
+     * A delivered message, durable now: indexed, then made visible. The indexing runs outside the mailbox lock, so that
+     * concurrent deliveries to one mailbox index side by side and meet again at the log force (which they then share)
+     * instead of one after the other. Nobody can expunge or move a message before it is visible, so no change of
+     * that message can reach the index before its document; a folder deleted meanwhile is checked under the lock.
+     * The index's read lock is held from the document to the visibility, so a concurrent {@link #reindexAll} runs
+     * before (the message not visible yet: not indexed by it) or after (indexed once, by it).
+     */
+    private Entry indexAndShow(Mailbox mb, Folder folder, Entry entry, ParsedMessage parsed) {
+        StoredMessage m = entry.message();
+        indexLock.readLock().lock();
+        try {
+            boolean indexed;
+            try {
+                index.add(mb.name, folder.fid, m.uid(), m.size(), m.internalDate(), parsed);
+                indexed = true;
+            } catch (IOException | RuntimeException ex) {
+                log.warn("updating the index of {} failed (it is reconciled on the next open): {}", mb.name, ex.toString());
+                indexed = false;
+            }
+            mb.lock.lock();
+            try {
+                if (mb.byFid.get(folder.fid) != folder) {
+                    // the folder was deleted meanwhile (its documents with it, maybe before this one was added)
+                    if (indexed) index.delete(mb.name, folder.fid, m.uid());
+                } else {
+                    // visible only now that it is durable; the folder may have been renamed meanwhile
+                    if (!m.folder().equals(folder.name)) {
+                        entry = entry.with(new StoredMessage(m.mailbox(), folder.name, m.uidValidity(), m.uid(), m.size(),
+                                m.internalDate(), m.flags(), m.from(), m.subject(), m.messageId(), m.modSeq()));
+                    }
+                    folder.messages.put(m.uid(), entry);
+                }
+                if (indexed) {
+                    mb.unindexed.remove(entry.recordStart());
+                    dirty.set(true);
+                }
+            } catch (IOException ex) {
+                log.warn("updating the index of {} failed (it is reconciled on the next open): {}", mb.name, ex.toString());
+            } finally {
+                mb.lock.unlock();
+            }
+        } finally {
+            indexLock.readLock().unlock();
+        }
+        return entry;
     }
 
     private ParsedMessage parseBlob(Entry e) {
-        try (InputStream in = Files.newInputStream(blobs.path(e.blob()))) {
+        try (InputStream in = blobs.read(e.blob())) {
             return parser.parse(in);
         } catch (IOException ex) {
             log.warn("message file {} of {} {} uid {} cannot be read: {}; indexing its summary only", e.blob(),
@@ -1348,6 +1385,18 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         }
     }
 
+    /** Moves the message files stored since the last time to their hash folders ({@link BlobStore#settle}). */
+    private void settleBlobs() {
+        blobLock.readLock().lock(); // not beside garbage collection
+        try {
+            blobs.settle();
+        } catch (IOException | RuntimeException e) {
+            log.warn("settling new message files failed (will retry): {}", e.toString());
+        } finally {
+            blobLock.readLock().unlock();
+        }
+    }
+
     private void periodicCommit() {
         if (!dirty.get() || closed.get()) return;
         try {
@@ -1456,6 +1505,7 @@ public final class LuceneMailboxStore implements MailboxStore, AutoCloseable {
         IOException failure = null;
         if (!readOnly) {
             try {
+                settleBlobs();
                 commit();
             } catch (IOException | RuntimeException e) {
                 failure = e instanceof IOException io ? io : new IOException(e);

@@ -141,7 +141,20 @@ final class MessageIndex implements AutoCloseable {
         return data;
     }
 
+    /**
+     * Adds the document of a message the index has no document for (a delivery made visible only after this, a
+     * rebuild, a reconciliation): no delete by id to apply at every flush, as {@link #update} has.
+     */
     void add(String mailbox, String fid, long uid, long size, Instant internalDate, ParsedMessage p) throws IOException {
+        writer.addDocument(document(mailbox, fid, uid, size, internalDate, p));
+    }
+
+    /** Adds or replaces the document of a message (one that may already be in the index). */
+    void update(String mailbox, String fid, long uid, long size, Instant internalDate, ParsedMessage p) throws IOException {
+        writer.updateDocument(new Term(F_ID, id(mailbox, fid, uid)), document(mailbox, fid, uid, size, internalDate, p));
+    }
+
+    private static Document document(String mailbox, String fid, long uid, long size, Instant internalDate, ParsedMessage p) {
         Document d = new Document();
         String id = id(mailbox, fid, uid);
         d.add(new StringField(F_ID, id, Field.Store.NO));
@@ -172,7 +185,7 @@ final class MessageIndex implements AutoCloseable {
         for (String n : ADDRESS_HEADERS) { // a message parsed from the summary only still has these
             if (!names.contains(n) && d.getField(n) != null) d.add(new StringField(F_HEADER_NAMES, n, Field.Store.NO));
         }
-        writer.updateDocument(new Term(F_ID, id), d);
+        return d;
     }
 
     private static void header(Document d, String field, String value) {
