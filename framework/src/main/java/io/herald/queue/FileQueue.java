@@ -45,7 +45,8 @@ import java.util.zip.CRC32C;
  * <pre>
  *   queue/tmp/&lt;id&gt;.msg      a message being received (never delivered; removed at start)
  *   queue/active/&lt;id&gt;.msg   a committed message: envelope + bytes + added headers + trailer ({@link EntryFormat})
- *   queue/active/&lt;id&gt;.state per-recipient state, append-only, forced per change except a local delivery ({@link StateLog})
+ *   queue/active/&lt;id&gt;.state per-recipient state, append-only, forced per change except a local delivery ({@link StateLog});
+ *                            created at the first change (no file: every recipient is still pending)
  *   queue/corrupt/           committed-looking files that failed verification at start, kept for the operator
  * </pre>
  *
@@ -55,7 +56,7 @@ import java.util.zip.CRC32C;
  * the returned future is already complete: no thread is woken on the way to the 250, at the price of blocking the
  * caller (an SMTP I/O thread) for the two forces. Otherwise it hands the spool to the committer thread, which takes
  * <em>every</em> pending commit at once and, for the batch:
- * creates each empty state file and renames each {@code tmp/<id>.msg} to {@code active/}, forces each file
+ * renames each {@code tmp/<id>.msg} to {@code active/} (no state file yet: it is created at the first change), forces each file
  * (concurrently, on {@code sync.threads} threads, so ext4 can merge them into few journal commits), then forces
  * the {@code active/} directory once for the whole batch. Renaming before forcing lets the first force carry the
  * batch's renames into the same journal commit, so the directory sync is nearly free: one journal commit per batch,
@@ -231,7 +232,7 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
             if (r.status() != RecipientState.Status.DEFERRED) continue;
             RecipientState due = new RecipientState(r.index(), r.recipient(), r.status(), r.attempts(), Optional.of(now),
                     r.lastReply(), r.updated());
-            StateLog.append(activeDir.resolve(entry.id() + ".state"), due);
+            appendForced(entry, due);
             entry.set(due);
             n++;
         }
@@ -307,8 +308,14 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
      * every recipient is finished the entry's files are removed.
      */
     public void update(QueueEntry entry, RecipientState state) throws IOException {
-        StateLog.append(activeDir.resolve(entry.id() + ".state"), state);
+        appendForced(entry, state);
         applied(entry, state);
+    }
+
+    /** Appends a state and forces it; the folder too the first time (the file may be new, or its name not durable). */
+    private void appendForced(QueueEntry entry, RecipientState state) throws IOException {
+        StateLog.append(activeDir.resolve(entry.id() + ".state"), state, true, entry.stateFileNamed());
+        entry.stateFileNamed(true);
     }
 
     /**
@@ -326,7 +333,7 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
         if (state.status() != RecipientState.Status.DELIVERED) {
             throw new IllegalArgumentException("only a delivered recipient is recorded without a force, not " + state.status());
         }
-        if (!entry.finishedWith(state)) StateLog.append(activeDir.resolve(entry.id() + ".state"), state, false);
+        if (!entry.finishedWith(state)) StateLog.append(activeDir.resolve(entry.id() + ".state"), state, false, false);
         applied(entry, state);
     }
 
@@ -411,14 +418,14 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
     }
 
     private void commitBatch(List<FileSpool> batch) {
-        // 1. the state file and the rename into active/, per message. The renames come before the forces: on a
+        // 1. the rename into active/, per message (the state file comes with the first change of a recipient's
+        //    state, so a message delivered locally at once never has one). The renames come before the forces: on a
         //    journalling file system the first force then commits every rename of the batch with it, and the
         //    directory sync of step 3 finds little left to do (one journal commit per batch instead of two).
         //    Nothing is acknowledged before step 3, so a crash in between only leaves unacknowledged messages.
         List<FileSpool> moved = new ArrayList<>(batch.size());
         for (FileSpool s : batch) {
             try {
-                Files.createFile(activeDir.resolve(s.id + ".state"));
                 Files.move(s.file, activeDir.resolve(s.id + ".msg"), StandardCopyOption.ATOMIC_MOVE);
                 moved.add(s);
             } catch (IOException e) {
@@ -449,7 +456,7 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
             return true;
         });
         if (moved.isEmpty()) return;
-        // 3. one directory sync for the whole batch makes every rename (and state file) durable
+        // 3. one directory sync for the whole batch makes every rename durable
         try {
             forceDirectory(activeDir);
             syncs.incrementAndGet();
@@ -569,12 +576,7 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
             lastId.accumulateAndGet(parseId(id), Math::max);
             RecipientState[] rs = new RecipientState[parsed.envelope().recipients().size()];
             for (int i = 0; i < rs.length; i++) rs[i] = RecipientState.pending(i, parsed.envelope().recipients().get(i));
-            if (Files.exists(stateFile)) {
-                StateLog.load(stateFile, rs);
-            } else {
-                Files.createFile(stateFile);
-                changed = true;
-            }
+            StateLog.load(stateFile, rs);     // none yet: every recipient pending
             QueueEntry entry = new QueueEntry(id, parsed.session(), parsed.envelope(), parsed.arrival(), parsed.headers(),
                     new FileRegionContent(msg, parsed.bodyOffset(), parsed.bodyLength()), rs);
             if (entry.finished()) {

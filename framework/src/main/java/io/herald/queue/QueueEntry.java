@@ -23,6 +23,8 @@ public final class QueueEntry {
     private final List<HeaderField> addedHeaders;
     private final MessageContent content;
     private final RecipientState[] states;
+    /** Whether the name of the entry's state file is known to be durable (its folder forced since it was created). */
+    private volatile boolean stateFileNamed;
 
     QueueEntry(String id, SessionInfo session, Envelope envelope, Instant arrival, List<HeaderField> addedHeaders,
                MessageContent content, RecipientState[] states) {
@@ -36,6 +38,11 @@ public final class QueueEntry {
     }
 
     public String id() { return id; }
+
+    /** The state file's name is durable: a forced change need not force the folder again. */
+    boolean stateFileNamed() { return stateFileNamed; }
+
+    void stateFileNamed(boolean named) { stateFileNamed = named; }
 
     public SessionInfo session() { return session; }
 

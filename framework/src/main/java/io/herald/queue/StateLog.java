@@ -35,21 +35,25 @@ final class StateLog {
         return payload + " #" + HexFormat.of().toHexDigits((int) crc.getValue()) + "\n";
     }
 
-    /** Appends one change and forces it to disk. */
+    /** Appends one change and forces it, and the folder with the file's name, to disk. */
     static void append(Path file, RecipientState s) throws IOException {
-        append(file, s, true);
+        append(file, s, true, false);
     }
 
     /**
-     * Appends one change; forced to disk when {@code force}, else left to the page cache (a process crash keeps it, a
-     * power failure may not; the next forced change of the same file makes it durable too).
+     * Appends one change, creating the file with the first one. Forced to disk when {@code force}, else left to the
+     * page cache (a process crash keeps it, a power failure may not; the next forced change of the same file makes it
+     * durable too). A forced change also forces the folder, so that the file's name is durable, unless the caller
+     * knows it already is ({@code nameDurable}: the folder was forced since the file was created).
      */
-    static void append(Path file, RecipientState s, boolean force) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+    static void append(Path file, RecipientState s, boolean force, boolean nameDurable) throws IOException {
+        boolean created = !Files.exists(file);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             ByteBuffer b = ByteBuffer.wrap(line(s).getBytes(StandardCharsets.UTF_8));
             while (b.hasRemaining()) ch.write(b);
             if (force) ch.force(false);
         }
+        if (force && (created || !nameDurable)) FileQueue.forceDirectory(file.getParent());
     }
 
     /** Applies the file's lines to {@code states} (indexed by recipient); cuts a torn tail off the file. */

@@ -224,10 +224,11 @@ class DeliveryAgentTest {
         java.nio.file.Files.createDirectories(disk);
         MemoryStore store = new MemoryStore();
         store.failure = d -> {
-            // the queue's files as they were before the store wrote anything: what the disk may hold after a crash
+            // the queue's files as they were before the store wrote anything: what the disk may hold after a crash (the
+            // message files; a state file is created by the first delivery's outcome, so there was none then)
             try (var files = java.nio.file.Files.list(queueDir.resolve("active"))) {
                 for (Path f : (Iterable<Path>) files::iterator) {
-                    if (!java.nio.file.Files.exists(disk.resolve(f.getFileName()))) {
+                    if (f.getFileName().toString().endsWith(".msg") && !java.nio.file.Files.exists(disk.resolve(f.getFileName()))) {
                         java.nio.file.Files.copy(f, disk.resolve(f.getFileName()));
                     }
                 }

@@ -73,7 +73,7 @@ class FileQueueTest {
             s.commit(headers).get(10, TimeUnit.SECONDS);
 
             assertThat(names(dir.resolve("tmp"))).isEmpty();
-            assertThat(names(dir.resolve("active"))).containsExactly(s.id() + ".msg", s.id() + ".state");
+            assertThat(names(dir.resolve("active"))).as("no state file until a recipient's state changes").containsExactly(s.id() + ".msg");
             EntryFormat.Parsed p = EntryFormat.read(dir.resolve("active").resolve(s.id() + ".msg"), s.id());
             assertThat(p.envelope()).isEqualTo(env);
             assertThat(p.session()).isEqualTo(session());
@@ -133,7 +133,7 @@ class FileQueueTest {
             // no other commit in flight: made durable on this thread, no hand-off to the committer and back
             assertThat(f).isCompleted();
             assertThat(names(dir.resolve("tmp"))).isEmpty();
-            assertThat(names(dir.resolve("active"))).containsExactly(s.id() + ".msg", s.id() + ".state");
+            assertThat(names(dir.resolve("active"))).as("no state file until a recipient's state changes").containsExactly(s.id() + ".msg");
             assertThat(q.stats().committed()).isEqualTo(1);
             assertThat(q.stats().fileForces()).isEqualTo(1);
             assertThat(q.stats().syncs()).isEqualTo(1);
@@ -150,7 +150,12 @@ class FileQueueTest {
         try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
             java.util.concurrent.atomic.AtomicReference<String> firstId = new java.util.concurrent.atomic.AtomicReference<>();
             q.start(e -> {
-                if (!e.id().equals(firstId.get())) return;
+                if (!e.id().equals(firstId.get())) {
+                    // handed to delivery on the thread that made it durable (the future may be complete before a
+                    // callback is attached to it, which then runs on the caller: not a sign of where it was made durable)
+                    completedOn.put("second", Thread.currentThread().getName());
+                    return;
+                }
                 // the first commit is still in flight while its consumer runs: hold it there
                 firstHandedOn.countDown();
                 try {
@@ -168,11 +173,11 @@ class FileQueueTest {
             assertThat(firstHandedOn.await(30, TimeUnit.SECONDS)).isTrue();
             Spool second = q.open(session(), envelope("b@example.org", "olaf@herald.test"));
             second.write(bytes("two\r\n"), 0, 5);
-            second.commit(List.of()).thenRun(() -> completedOn.put("second", Thread.currentThread().getName()))
-                    .get(30, TimeUnit.SECONDS);
+            second.commit(List.of()).get(30, TimeUnit.SECONDS);
+            org.awaitility.Awaitility.await().atMost(30, TimeUnit.SECONDS).until(() -> completedOn.containsKey("second"));
             assertThat(completedOn.get("second")).as("made durable by the queue's committer, not the caller")
                     .startsWith("herald-queue-");
-            assertThat(names(dir.resolve("active"))).contains(second.id() + ".msg", second.id() + ".state");
+            assertThat(names(dir.resolve("active"))).contains(second.id() + ".msg");
             release.countDown();
             t.join(30_000);
             assertThat(completedOn.get("first")).isEqualTo("lone-committer");
@@ -204,7 +209,7 @@ class FileQueueTest {
             assertThat(q.start(handed::add)).isEqualTo(1);
             assertThat(q.stats().corrupt()).isEqualTo(2);
             assertThat(names(dir.resolve("tmp"))).isEmpty();
-            assertThat(names(active)).containsExactly(good + ".msg", good + ".state");
+            assertThat(names(active)).containsExactly(good + ".msg");
             assertThat(names(dir.resolve("corrupt"))).containsExactly("00000000000001.msg", "00000000000002.msg");
             assertThat(read(q.entry(good).orElseThrow().content())).isEqualTo(bytes("Subject: ok\r\n\r\nbody\r\n"));
             org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> handed.size() == 1);
@@ -310,7 +315,39 @@ class FileQueueTest {
                         .hasMessageContaining(s.name());
             }
             assertThat(q.entry(id).orElseThrow().recipient(0).status()).isEqualTo(RecipientState.Status.PENDING);
-            assertThat(Files.size(dir.resolve("active").resolve(id + ".state"))).isZero();
+            assertThat(dir.resolve("active").resolve(id + ".state")).doesNotExist();
+        }
+    }
+
+    /**
+     * The state file is created by the first change of a recipient's state, not at the commit: an entry without one
+     * is recovered with every recipient pending, and the first change (forced) is there after a restart.
+     */
+    @Test
+    void theStateFileComesWithTheFirstChange() throws Exception {
+        String id;
+        Path state;
+        try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
+            q.start(e -> { });
+            id = commit(q, envelope("a@example.org", "olaf@herald.test", "elsa@herald.test"), bytes("x\r\n"), List.of());
+            state = dir.resolve("active").resolve(id + ".state");
+            assertThat(state).doesNotExist();
+        }
+        try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
+            assertThat(q.start(e -> { })).isEqualTo(1);
+            QueueEntry e = q.entry(id).orElseThrow();
+            assertThat(e.recipients()).extracting(RecipientState::status).containsOnly(RecipientState.Status.PENDING);
+            assertThat(state).as("recovery does not create it").doesNotExist();
+            q.update(e, new RecipientState(1, e.recipient(1).recipient(), RecipientState.Status.DEFERRED, 1,
+                    java.util.Optional.of(java.time.Instant.now().plusSeconds(60)), "451 4.3.0 try later", java.util.Optional.of(java.time.Instant.now())));
+            assertThat(Files.readString(state)).startsWith("1 DEFERRED 1 ").hasLineCount(1);
+            q.updateRepeatable(e, delivered(e, 0));
+            assertThat(Files.readString(state)).hasLineCount(2);
+        }
+        try (FileQueue q = new FileQueue(dir, QueueSettings.defaults())) {
+            q.start(e -> { });
+            assertThat(q.entry(id).orElseThrow().recipients()).extracting(RecipientState::status)
+                    .containsExactly(RecipientState.Status.DELIVERED, RecipientState.Status.DEFERRED);
         }
     }
 }
