@@ -173,6 +173,7 @@ herald_start() {
   # $mynetworks (loopback) from its anvil limits: at concurrency 50 with a new connection per message, a session
   # still closing on the server counts while the client's next one arrives, and the 51st is refused with 421 4.7.0
   printf '\nmaxConnectionsPerAddress = 10000\n' >> "$home/conf/smtp.cfg"
+  [[ -n ${HERALD_SMTP_EXTRA:-} ]] && printf '%s\n' "$HERALD_SMTP_EXTRA" >> "$home/conf/smtp.cfg"
   HERALD_JAVA_OPTS="${HERALD_JAVA_OPTS:-} $jvm" "$DIST/bin/herald" --home "$home" run --port-offset "$HERALD_OFFSET" \
       > "$home/console.log" 2>&1 &
   HPID=$!
@@ -371,7 +372,8 @@ EOF
 # ---------------------------------------------------------------- idle sessions
 measure_idle() {
   log "idle: $IDLE concurrent idle SMTP sessions on herald (-Xmx512m)"
-  herald_start idle "" "-Xmx512m"
+  # the listener's session limit (smtp.cfg maxSessions, default 1000) raised above the sessions to hold
+  HERALD_SMTP_EXTRA="maxSessions = $((IDLE + 1000))" herald_start idle "" "-Xmx512m"
   local rss0 rss1
   rss0=$(awk '/VmRSS/ {print $2}' "/proc/$HPID/status")
   python3 "$ROOT/bench/scripts/idle-sessions.py" 127.0.0.1 "$HERALD_PORT" "$IDLE" 20 "$WORK/idle.ready" > "$WORK/idle.out" 2>&1 &
@@ -385,8 +387,9 @@ measure_idle() {
   jcmd "$HPID" GC.run >/dev/null
   after=$(jcmd "$HPID" GC.heap_info | awk '/total/ && /used/ {print; exit}')
   local sessions; sessions=$(ss -Htn state established "( sport = :$HERALD_PORT )" | wc -l)
-  printf 'idle    herald  %s sessions open (server side: %s), RSS %d MB before -> %d MB with them; heap before GC: %s; after a full GC: %s; load %s\n' \
-    "$IDLE" "$sessions" $((rss0 / 1024)) $((rss1 / 1024)) "$before" "$after" "$(load1)" | tee -a "$WORK/idle.txt" >&2
+  local verdict=VALID; (( sessions >= IDLE )) || verdict="INVALID (fewer sessions than $IDLE)"
+  printf 'idle    herald  %s sessions asked, %s open on the server side, RSS %d MB before -> %d MB with them; heap before GC: %s; after a full GC: %s; load %s  %s\n' \
+    "$IDLE" "$sessions" $((rss0 / 1024)) $((rss1 / 1024)) "$before" "$after" "$(load1)" "$verdict" | tee -a "$WORK/idle.txt" >&2
   wait $client || true
   cat "$WORK/idle.out" >&2
   herald_stop
