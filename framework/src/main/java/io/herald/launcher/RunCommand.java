@@ -83,6 +83,11 @@ final class RunCommand implements Callable<Integer> {
             log.error("Herald could not start: {}", e.toString(), e);
             if (plugins != null) plugins.close();
             throw new Main.CommandFailedException(describe(e));
+        } catch (ConfigurationException e) {
+            // a refused value: the message names file, key, value and what is allowed; a stack trace adds nothing
+            log.error("Herald could not start: {}", e.getMessage());
+            if (plugins != null) plugins.close();
+            throw e;
         } catch (RuntimeException e) {
             log.error("Herald could not start: {}", e.toString(), e);
             if (plugins != null) plugins.close();

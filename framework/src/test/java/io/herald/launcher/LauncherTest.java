@@ -273,6 +273,31 @@ class LauncherTest {
     }
 
     @Test
+    void aRefusedValueAtStartIsOneLineInTheLogWithoutAStackTrace() throws Exception {
+        Path home = tmp.resolve("bad-value");
+        Files.createDirectories(home.resolve("conf"));
+        for (String pid : List.of("submission", "submissions", "http")) Files.writeString(home.resolve("conf/" + pid + ".cfg"), "port = 0\n");
+        Files.writeString(home.resolve("conf/smtp.cfg"), "port = 0\nmaxRecipients = abc\n");
+        ch.qos.logback.classic.Logger runLog = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(RunCommand.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen = new ch.qos.logback.core.read.ListAppender<>();
+        seen.start();
+        runLog.addAppender(seen);
+        java.io.StringWriter err = new java.io.StringWriter();
+        try {
+            assertThat(Main.execute(new java.io.PrintWriter(err, true), "--home", home.toString(), "run")).isEqualTo(ExitCodes.CONFIG);
+        } finally {
+            runLog.detachAppender(seen);
+        }
+        assertThat(err.toString()).isEqualTo("herald: invalid configuration: smtp.cfg: maxRecipients = 'abc' is not allowed; "
+                + "expected a whole number from 1 to 1000000" + System.lineSeparator());
+        ch.qos.logback.classic.spi.ILoggingEvent error = seen.list.stream()
+                .filter(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR).findFirst().orElseThrow();
+        assertThat(error.getFormattedMessage()).isEqualTo("Herald could not start: smtp.cfg: maxRecipients = 'abc' is not allowed; "
+                + "expected a whole number from 1 to 1000000");
+        assertThat(error.getThrowableProxy()).isNull();
+    }
+
+    @Test
     void aRefusedPortValueIsAConfigurationErrorAlsoWithAPortOffset() throws Exception {
         // --port-offset reads the ports before the server starts: a wrong one is still exit code 3 with file and key
         Path home = tmp.resolve("bad-port");
