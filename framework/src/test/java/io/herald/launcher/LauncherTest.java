@@ -255,7 +255,13 @@ class LauncherTest {
                 + " and the class path)" + System.lineSeparator());
         assertThat(Main.execute("mailbox", "show")).isEqualTo(ExitCodes.USAGE);
         assertThat(Main.execute("--no-such-option")).isEqualTo(ExitCodes.USAGE);
-        assertThat(Main.execute("--home", tmp.toString(), "run", "--port-offset", "-5")).isEqualTo(ExitCodes.FAILURE);
+        // an offset out of range is a wrong command line like one that is not a number
+        java.io.StringWriter offsetErr = new java.io.StringWriter();
+        assertThat(Main.execute(new java.io.PrintWriter(offsetErr, true), "--home", tmp.toString(), "run", "--port-offset", "-5"))
+                .isEqualTo(ExitCodes.USAGE);
+        assertThat(offsetErr.toString()).startsWith("--port-offset must be from 0 to " + Ports.MAX_OFFSET + ", not -5");
+        assertThat(Main.execute("--home", tmp.toString(), "run", "--port-offset", "70000")).isEqualTo(ExitCodes.USAGE);
+        assertThat(Main.execute("--home", tmp.toString(), "run", "--port-offset", "abc")).isEqualTo(ExitCodes.USAGE);
         assertThat(Main.execute("--help")).isEqualTo(ExitCodes.OK);
         assertThat(tmp.resolve("data")).doesNotExist(); // the tools write nothing
     }
