@@ -198,6 +198,28 @@ class SmtpServerTest {
         assertThat(queue.committed.get(0).text()).contains("keep me");
     }
 
+    /** RFC 6531 §3.3: UTF-8 only; an invalid byte must not turn into U+FFFD inside an address that is then accepted. */
+    @Test
+    void commandsThatAreNotValidUtf8AreRefusedNotGuessed() throws Exception {
+        try (SmtpTestClient c = connect(Map.of())) {
+            c.command("EHLO client.test");
+            expect(c.command("MAIL FROM:<sender@example.org> SMTPUTF8"), 250, "2.1.0");
+            byte[] latin1 = "RCPT TO:<ölaf@herald.test>\r\n".getBytes(StandardCharsets.ISO_8859_1);
+            c.send(latin1);
+            expect(c.reply(), 501, "5.5.2");
+            c.send(new byte[] {'R', 'C', 'P', 'T', ' ', 'T', 'O', ':', '<', 'e', 'l', 's', 'a', (byte) 0xC3, '@', 'h', 'e', 'r', 'a', 'l', 'd',
+                    '.', 't', 'e', 's', 't', '>', '\r', '\n'});
+            expect(c.reply(), 501, "5.5.2");
+            // valid UTF-8 is still read as such, and the transaction goes on
+            expect(c.command("RCPT TO:<elsa@herald.test>"), 250, "2.1.5");
+            c.command("DATA");
+            expect(c.command("Subject: s\r\n\r\nok\r\n."), 250, "2.0.0");
+            expectUsable(c);
+        }
+        assertThat(queue.committed).hasSize(1);
+        assertThat(queue.committed.get(0).envelope().recipients()).extracting(Object::toString).containsExactly("elsa@herald.test");
+    }
+
     /** RFC 5321 §3.8: a server that is shut down SHOULD send 421 before it closes the connection. */
     @Test
     void stoppingTheServerTellsEveryClient421AndKeepsWhatWasAccepted() throws Exception {
