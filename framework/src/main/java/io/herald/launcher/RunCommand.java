@@ -9,8 +9,11 @@ import io.herald.server.HeraldServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 import java.net.URLClassLoader;
 import java.nio.file.Path;
@@ -35,6 +38,9 @@ final class RunCommand implements Callable<Integer> {
 
     @ParentCommand
     Main parent;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--port-offset", paramLabel = "N", defaultValue = "0",
             description = "Add N to every listening port (SMTP 2525 -> 2525+N, ...), to run several servers side by side.")
@@ -65,7 +71,8 @@ final class RunCommand implements Callable<Integer> {
             log.error("Herald could not start: {}", e.getMessage());
             throw e;
         } catch (IllegalArgumentException e) {
-            throw new Main.CommandFailedException(e.getMessage());
+            // an offset out of range is a wrong command line (exit code 2), like --port-offset abc
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         Path dist = Home.distribution();
         URLClassLoader plugins = plainHost ? Home.pluginLoader(home) : null;
@@ -83,6 +90,11 @@ final class RunCommand implements Callable<Integer> {
             log.error("Herald could not start: {}", e.toString(), e);
             if (plugins != null) plugins.close();
             throw new Main.CommandFailedException(describe(e));
+        } catch (ConfigurationException e) {
+            // a refused value: the message names file, key, value and what is allowed; a stack trace adds nothing
+            log.error("Herald could not start: {}", e.getMessage());
+            if (plugins != null) plugins.close();
+            throw e;
         } catch (RuntimeException e) {
             log.error("Herald could not start: {}", e.toString(), e);
             if (plugins != null) plugins.close();

@@ -45,6 +45,7 @@ public record SmtpReply(int code, String enhanced, String text) {
     static final SmtpReply MESSAGE_TOO_BIG = new SmtpReply(552, "5.3.4", "Message size exceeds fixed maximum message size");
     static final SmtpReply BARE_LINE_ENDING = new SmtpReply(550, "5.6.11", "Bare LF/CR not allowed; use CRLF");
     static final SmtpReply UTF8_REQUIRED = new SmtpReply(553, "5.6.7", "Non-ASCII address requires MAIL FROM with SMTPUTF8");
+    static final SmtpReply NOT_UTF8 = new SmtpReply(501, "5.5.2", "Syntax error: the command is not valid UTF-8");
     static final SmtpReply UNKNOWN_PARAMETER = new SmtpReply(555, "5.5.4", "MAIL FROM/RCPT TO parameter not recognized or not implemented");
 
     /** True for replies that count as a client protocol error against {@link SmtpSettings#maxErrors()}. */

@@ -7,6 +7,7 @@ import io.herald.sasl.AuthThrottle;
 import io.herald.sasl.SaslService;
 import io.herald.tls.TlsContextProvider;
 import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.future.CloseFuture;
 import org.apache.mina.core.service.IoHandlerAdapter;
 import org.apache.mina.core.service.SimpleIoProcessorPool;
 import org.apache.mina.core.session.AttributeKey;
@@ -20,6 +21,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -64,6 +68,8 @@ public final class SmtpServer implements AutoCloseable {
     private static final AttributeKey SESSION = new AttributeKey(SmtpServer.class, "session");
     /** Connections the kernel may hold for accept(); capped by net.core.somaxconn. */
     static final int BACKLOG = 1024;
+    /** How long {@link #close()} waits for the sessions' {@code 421} to reach their clients. */
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
     /** The per-address key a connection was counted under (absent: it was never counted). */
     private static final AttributeKey COUNTED = new AttributeKey(SmtpServer.class, "counted");
 
@@ -132,7 +138,8 @@ public final class SmtpServer implements AutoCloseable {
         a.setBacklog(BACKLOG);
         a.getSessionConfig().setTcpNoDelay(true);
         a.setHandler(new Handler());
-        a.setCloseOnDeactivation(true);
+        // close() ends the sessions itself: on deactivation MINA would close them at once, before their 421 is written
+        a.setCloseOnDeactivation(false);
         try {
             a.bind(new InetSocketAddress(settings.bind(), settings.port()));
         } catch (IOException | RuntimeException e) {
@@ -153,16 +160,27 @@ public final class SmtpServer implements AutoCloseable {
         return port;
     }
 
-    /** Stops listening, ends the sessions (421 to idle ones; uncommitted messages are discarded) and the hook threads. */
+    /**
+     * Stops listening, ends the sessions (RFC 5321 §3.8: {@code 421} to every client not waiting for a reply from us;
+     * uncommitted messages are discarded) and the hook threads. Waits up to {@link #SHUTDOWN_GRACE} for the
+     * {@code 421}s to be written.
+     */
     @Override
     public synchronized void close() {
         if (acceptor != null) {
             acceptor.unbind();
+            List<CloseFuture> closing = new ArrayList<>();
             for (IoSession s : acceptor.getManagedSessions().values()) {
                 SmtpSession session = (SmtpSession) s.getAttribute(SESSION);
                 if (session != null) session.shutdown();
+                else s.closeOnFlush();    // refused at connect: its 421 4.7.0 is on its way
+                closing.add(s.getCloseFuture());
             }
-            acceptor.dispose(true);
+            long deadline = System.nanoTime() + SHUTDOWN_GRACE.toNanos();
+            for (CloseFuture f : closing) {
+                if (!f.awaitUninterruptibly(Math.max(0, (deadline - System.nanoTime()) / 1_000_000))) break;
+            }
+            acceptor.dispose(true);    // closes what is left: clients that do not read
             acceptor = null;
             // given to the acceptor, not made by it: the acceptor does not dispose it
             processors.dispose();

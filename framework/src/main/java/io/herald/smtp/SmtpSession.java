@@ -276,18 +276,38 @@ final class SmtpSession {
         }
         int length = lf + 1 - inStart;
         int end = lf > inStart && in[lf - 1] == '\r' ? lf - 1 : lf;
-        String line = new String(in, inStart, end - inStart, StandardCharsets.UTF_8);
+        String line = decode(in, inStart, end - inStart);
         inStart = lf + 1;
         awaitingCommandSince = System.nanoTime();
         if (length > maxLength) {
             abortAuth();
             error(SmtpReply.LINE_TOO_LONG);
+        } else if (line == null) {
+            abortAuth();
+            error(SmtpReply.NOT_UTF8);
         } else if (mode == Mode.AUTH) {
             authResponse(line);
         } else {
             command(line);
         }
         return true;
+    }
+
+    /**
+     * A command line as text, or null when it is not valid UTF-8: RFC 6531 §3.3 extends the syntax with UTF-8 only, and
+     * a byte decoded as U+FFFD would change an address that is then accepted, stored and relayed.
+     */
+    static String decode(byte[] b, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            if (b[i] < 0) {
+                try {
+                    return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(b, offset, length)).toString();
+                } catch (java.nio.charset.CharacterCodingException e) {
+                    return null;
+                }
+            }
+        }
+        return new String(b, offset, length, StandardCharsets.US_ASCII);
     }
 
     private void data() {

@@ -255,7 +255,13 @@ class LauncherTest {
                 + " and the class path)" + System.lineSeparator());
         assertThat(Main.execute("mailbox", "show")).isEqualTo(ExitCodes.USAGE);
         assertThat(Main.execute("--no-such-option")).isEqualTo(ExitCodes.USAGE);
-        assertThat(Main.execute("--home", tmp.toString(), "run", "--port-offset", "-5")).isEqualTo(ExitCodes.FAILURE);
+        // an offset out of range is a wrong command line like one that is not a number
+        java.io.StringWriter offsetErr = new java.io.StringWriter();
+        assertThat(Main.execute(new java.io.PrintWriter(offsetErr, true), "--home", tmp.toString(), "run", "--port-offset", "-5"))
+                .isEqualTo(ExitCodes.USAGE);
+        assertThat(offsetErr.toString()).startsWith("--port-offset must be from 0 to " + Ports.MAX_OFFSET + ", not -5");
+        assertThat(Main.execute("--home", tmp.toString(), "run", "--port-offset", "70000")).isEqualTo(ExitCodes.USAGE);
+        assertThat(Main.execute("--home", tmp.toString(), "run", "--port-offset", "abc")).isEqualTo(ExitCodes.USAGE);
         assertThat(Main.execute("--help")).isEqualTo(ExitCodes.OK);
         assertThat(tmp.resolve("data")).doesNotExist(); // the tools write nothing
     }
@@ -270,6 +276,31 @@ class LauncherTest {
                 .isEqualTo("NoSuchFileException: /srv/herald/data");
         assertThat(RunCommand.describe(new java.io.IOException("cannot listen on 127.0.0.1:2525 (smtp): Address already in use")))
                 .isEqualTo("cannot listen on 127.0.0.1:2525 (smtp): Address already in use");
+    }
+
+    @Test
+    void aRefusedValueAtStartIsOneLineInTheLogWithoutAStackTrace() throws Exception {
+        Path home = tmp.resolve("bad-value");
+        Files.createDirectories(home.resolve("conf"));
+        for (String pid : List.of("submission", "submissions", "http")) Files.writeString(home.resolve("conf/" + pid + ".cfg"), "port = 0\n");
+        Files.writeString(home.resolve("conf/smtp.cfg"), "port = 0\nmaxRecipients = abc\n");
+        ch.qos.logback.classic.Logger runLog = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(RunCommand.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen = new ch.qos.logback.core.read.ListAppender<>();
+        seen.start();
+        runLog.addAppender(seen);
+        java.io.StringWriter err = new java.io.StringWriter();
+        try {
+            assertThat(Main.execute(new java.io.PrintWriter(err, true), "--home", home.toString(), "run")).isEqualTo(ExitCodes.CONFIG);
+        } finally {
+            runLog.detachAppender(seen);
+        }
+        assertThat(err.toString()).isEqualTo("herald: invalid configuration: smtp.cfg: maxRecipients = 'abc' is not allowed; "
+                + "expected a whole number from 1 to 1000000" + System.lineSeparator());
+        ch.qos.logback.classic.spi.ILoggingEvent error = seen.list.stream()
+                .filter(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR).findFirst().orElseThrow();
+        assertThat(error.getFormattedMessage()).isEqualTo("Herald could not start: smtp.cfg: maxRecipients = 'abc' is not allowed; "
+                + "expected a whole number from 1 to 1000000");
+        assertThat(error.getThrowableProxy()).isNull();
     }
 
     @Test

@@ -198,6 +198,56 @@ class SmtpServerTest {
         assertThat(queue.committed.get(0).text()).contains("keep me");
     }
 
+    /** RFC 6531 §3.3: UTF-8 only; an invalid byte must not turn into U+FFFD inside an address that is then accepted. */
+    @Test
+    void commandsThatAreNotValidUtf8AreRefusedNotGuessed() throws Exception {
+        try (SmtpTestClient c = connect(Map.of())) {
+            c.command("EHLO client.test");
+            expect(c.command("MAIL FROM:<sender@example.org> SMTPUTF8"), 250, "2.1.0");
+            byte[] latin1 = "RCPT TO:<ölaf@herald.test>\r\n".getBytes(StandardCharsets.ISO_8859_1);
+            c.send(latin1);
+            expect(c.reply(), 501, "5.5.2");
+            c.send(new byte[] {'R', 'C', 'P', 'T', ' ', 'T', 'O', ':', '<', 'e', 'l', 's', 'a', (byte) 0xC3, '@', 'h', 'e', 'r', 'a', 'l', 'd',
+                    '.', 't', 'e', 's', 't', '>', '\r', '\n'});
+            expect(c.reply(), 501, "5.5.2");
+            // valid UTF-8 is still read as such, and the transaction goes on
+            expect(c.command("RCPT TO:<elsa@herald.test>"), 250, "2.1.5");
+            c.command("DATA");
+            expect(c.command("Subject: s\r\n\r\nok\r\n."), 250, "2.0.0");
+            expectUsable(c);
+        }
+        assertThat(queue.committed).hasSize(1);
+        assertThat(queue.committed.get(0).envelope().recipients()).extracting(Object::toString).containsExactly("elsa@herald.test");
+    }
+
+    /** RFC 5321 §3.8: a server that is shut down SHOULD send 421 before it closes the connection. */
+    @Test
+    void stoppingTheServerTellsEveryClient421AndKeepsWhatWasAccepted() throws Exception {
+        try (SmtpTestClient idle = connect(Map.of()); SmtpTestClient inData = client(); SmtpTestClient greeted = client()) {
+            expect(idle.command("EHLO idle.test"), 250, null);
+            inData.command("EHLO data.test");
+            inData.command("MAIL FROM:<a@example.org>");
+            inData.command("RCPT TO:<elsa@herald.test>");
+            inData.command("DATA");
+            expect(inData.command("Subject: accepted\r\n\r\nkeep me\r\n."), 250, "2.0.0");
+            inData.command("MAIL FROM:<a@example.org>");
+            inData.command("RCPT TO:<elsa@herald.test>");
+            assertThat(inData.command("DATA").code()).isEqualTo(354);
+            inData.send("Subject: cut off\r\n\r\nhalf of it\r\n");
+
+            server.close();
+
+            expect(idle.reply(), 421, "4.3.2");
+            expect(inData.reply(), 421, "4.3.2");
+            // before EHLO no enhanced status codes (RFC 2034 §3)
+            SmtpTestClient.Reply beforeEhlo = greeted.reply();
+            assertThat(beforeEhlo.code()).isEqualTo(421);
+            for (SmtpTestClient c : List.of(idle, inData, greeted)) assertThat(c.closedByServer()).isTrue();
+        }
+        assertThat(queue.committed).hasSize(1);
+        assertThat(queue.committed.get(0).text()).contains("keep me");
+    }
+
     @Test
     void aConnectHookCanRefuseTheSession() throws Exception {
         SmtpHook refuse = new SmtpHook() {

@@ -9,6 +9,7 @@ import io.herald.api.spam.SpamFeedback;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.future.CloseFuture;
 import org.apache.mina.core.service.IoHandlerAdapter;
 import org.apache.mina.core.session.AttributeKey;
 import org.apache.mina.core.session.IdleStatus;
@@ -20,7 +21,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -40,6 +43,8 @@ public final class ImapServer implements ProtocolService {
 
     private static final Logger log = LoggerFactory.getLogger(ImapServer.class);
     private static final AttributeKey SESSION = new AttributeKey(ImapServer.class, "session");
+    /** How long {@link #stop()} waits for the sessions' {@code * BYE} to reach their clients. */
+    static final long SHUTDOWN_GRACE_MILLIS = 2000;
 
     private final MailboxStore store;
     private final Logins logins;
@@ -90,7 +95,8 @@ public final class ImapServer implements ProtocolService {
         NioSocketAcceptor a = new NioSocketAcceptor();
         a.setReuseAddress(true);
         a.getSessionConfig().setTcpNoDelay(true);
-        a.setCloseOnDeactivation(true);
+        // stop() ends the sessions itself: on deactivation MINA would close them at once, before their BYE is written
+        a.setCloseOnDeactivation(false);
         a.setHandler(new Handler(implicitTls));
         try {
             a.bind(new InetSocketAddress(settings.bind(), port));
@@ -105,14 +111,22 @@ public final class ImapServer implements ProtocolService {
 
     @Override
     public synchronized void stop() {
+        List<CloseFuture> closing = new ArrayList<>();
         for (NioSocketAcceptor a : acceptors.values()) {
             a.unbind();
             for (IoSession io : a.getManagedSessions().values()) {
                 ImapSession s = (ImapSession) io.getAttribute(SESSION);
                 if (s != null) s.shutdown();
+                else io.closeNow();
+                closing.add(io.getCloseFuture());
             }
-            a.dispose(true);
         }
+        // RFC 3501 §7.1.5: the BYE must reach the client before the connection closes
+        long deadline = System.nanoTime() + SHUTDOWN_GRACE_MILLIS * 1_000_000;
+        for (CloseFuture f : closing) {
+            if (!f.awaitUninterruptibly(Math.max(0, (deadline - System.nanoTime()) / 1_000_000))) break;
+        }
+        for (NioSocketAcceptor a : acceptors.values()) a.dispose(true);    // closes what is left: clients that do not read
         acceptors.clear();
         if (executor != null) {
             executor.shutdown();

@@ -332,6 +332,35 @@ class ImapProtocolTest {
         }
     }
 
+    /** RFC 3501 §7.1.5: a server that closes the connection says BYE first; also when it stops (or imap.cfg changed). */
+    @Test
+    void stoppingTheServerSaysByeToEverySession(@TempDir Path other) throws Exception {
+        TestServer stopping = new TestServer(other, "auth.plaintext.loopback", "true");
+        boolean stopped = false;
+        try (RawImap idling = new RawImap(stopping.imapPort());
+             RawImap greeted = new RawImap(stopping.imapPort());
+             RawImap overTls = RawImap.implicitTls(stopping.imapsPort())) {
+            assertThat(idling.line()).startsWith("* OK");
+            assertThat(last(idling.cmd("a", "LOGIN " + OLAF + " " + OLAF_PW))).startsWith("a OK");
+            assertThat(last(idling.cmd("b", "SELECT INBOX"))).startsWith("b OK");
+            idling.send("c IDLE\r\n");
+            assertThat(idling.line()).startsWith("+ ");
+            assertThat(greeted.line()).startsWith("* OK");
+            assertThat(overTls.line()).startsWith("* OK");
+            assertThat(last(overTls.cmd("a", "LOGIN " + ELSA + " " + ELSA_PW))).startsWith("a OK");
+
+            stopped = true;
+            stopping.close();
+
+            for (RawImap c : List.of(idling, greeted, overTls)) {
+                assertThat(c.line()).isEqualTo("* BYE Server shutting down");
+                assertThat(c.closedByServer()).isTrue();
+            }
+        } finally {
+            if (!stopped) stopping.close();
+        }
+    }
+
     // ------------------------------------------------------------------ TLS and login rules
 
     @Test

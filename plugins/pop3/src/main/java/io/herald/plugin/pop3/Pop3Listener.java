@@ -2,6 +2,7 @@ package io.herald.plugin.pop3;
 
 import io.herald.api.protocol.ServerTls;
 import org.apache.mina.core.buffer.IoBuffer;
+import org.apache.mina.core.future.CloseFuture;
 import org.apache.mina.core.polling.AbstractPollingIoProcessor;
 import org.apache.mina.core.service.IoHandlerAdapter;
 import org.apache.mina.core.session.AbstractIoSession;
@@ -15,6 +16,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,6 +30,8 @@ final class Pop3Listener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Pop3Listener.class);
     private static final AttributeKey SESSION = new AttributeKey(Pop3Listener.class, "session");
     static final String TLS_FILTER = "tls";
+    /** How long {@link #close()} waits for the sessions' last reply to reach their clients. */
+    static final long SHUTDOWN_GRACE_MILLIS = 2000;
 
     private final String name;
     private final String bind;
@@ -59,7 +64,8 @@ final class Pop3Listener implements AutoCloseable {
         // MINA counts reader idleness; the session decides whether its autologout time has passed
         a.getSessionConfig().setIdleTime(IdleStatus.READER_IDLE, (int) Math.max(1, Math.min(60, services.settings().idleTimeout().toSeconds())));
         a.setHandler(new Handler());
-        a.setCloseOnDeactivation(true);
+        // close() ends the sessions itself: on deactivation MINA would close them at once, before their -ERR is written
+        a.setCloseOnDeactivation(false);
         try {
             a.bind(new InetSocketAddress(bind, requestedPort));
         } catch (IOException | RuntimeException e) {
@@ -84,11 +90,18 @@ final class Pop3Listener implements AutoCloseable {
     public synchronized void close() {
         if (acceptor == null) return;
         acceptor.unbind();
+        List<CloseFuture> closing = new ArrayList<>();
         for (IoSession s : acceptor.getManagedSessions().values()) {
             Pop3Session session = (Pop3Session) s.getAttribute(SESSION);
             if (session != null) session.shutdown();
+            else s.closeNow();
+            closing.add(s.getCloseFuture());
         }
-        acceptor.dispose(true);
+        long deadline = System.nanoTime() + SHUTDOWN_GRACE_MILLIS * 1_000_000;
+        for (CloseFuture f : closing) {
+            if (!f.awaitUninterruptibly(Math.max(0, (deadline - System.nanoTime()) / 1_000_000))) break;
+        }
+        acceptor.dispose(true);    // closes what is left: clients that do not read
         acceptor = null;
         bound = null;
     }

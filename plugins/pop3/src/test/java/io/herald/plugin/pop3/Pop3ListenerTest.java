@@ -47,6 +47,7 @@ class Pop3ListenerTest {
     Pop3Listener stls;
     Pop3Listener implicit;
     SSLContext server;
+    ServerTls tls;
     byte[] big;
 
     @BeforeAll
@@ -65,7 +66,7 @@ class Pop3ListenerTest {
         kmf.init(store, "changeit".toCharArray());
         server = SSLContext.getInstance("TLS");
         server.init(kmf.getKeyManagers(), null, null);
-        ServerTls tls = new ServerTls() {
+        tls = new ServerTls() {
             @Override public SSLContext context() { return server; }
             @Override public List<String> protocols() { return List.of("TLSv1.3", "TLSv1.2"); }
         };
@@ -232,6 +233,39 @@ class Pop3ListenerTest {
             assertThat(c.in.read()).isEqualTo(-1);
         } finally {
             l.close();
+        }
+    }
+
+    /** Stopping the listener tells every client, over TLS too, before it closes the connection (no UPDATE). */
+    @Test
+    void closingTheListenerTellsEveryClient() throws Exception {
+        Harness other = new Harness();
+        other.workers = pool;
+        other.store.create(OLAF);
+        other.store.add(OLAF, big);
+        other.logins.passwords.put(OLAF, PW);
+        Pop3Listener plain = new Pop3Listener("pop3", "127.0.0.1", 0, false, true, tls, other.services());
+        Pop3Listener overTls = new Pop3Listener("pop3s", "127.0.0.1", 0, true, false, tls, other.services());
+        plain.start();
+        overTls.start();
+        try (Conn greeted = new Conn(new Socket("127.0.0.1", plain.address().getPort()));
+             Conn loggedIn = new Conn(trustAll().getSocketFactory().createSocket("127.0.0.1", overTls.address().getPort()))) {
+            assertThat(greeted.in.readLine()).startsWith("+OK");
+            assertThat(loggedIn.in.readLine()).startsWith("+OK");
+            assertThat(loggedIn.cmd("AUTH PLAIN " + plain())).startsWith("+OK maildrop has 1 messages");
+            assertThat(loggedIn.cmd("DELE 1")).startsWith("+OK");
+
+            plain.close();
+            overTls.close();
+
+            for (Conn c : List.of(greeted, loggedIn)) {
+                assertThat(c.in.readLine()).isEqualTo(Pop3Session.SHUTTING_DOWN);
+                assertThat(c.in.read()).isEqualTo(-1);
+            }
+            assertThat(other.store.uids(OLAF)).hasSize(1);    // the session ended without UPDATE: DELE undone
+        } finally {
+            plain.close();
+            overTls.close();
         }
     }
 
