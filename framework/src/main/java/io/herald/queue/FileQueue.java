@@ -81,6 +81,8 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
      * written in blocks of this size. Allocated per message, so not larger than that needs.
      */
     private static final int BUFFER = 16 * 1024;
+    /** How long {@link #close()} waits for the commits under way. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
     private final Path dir;
     private final Path tmpDir;
@@ -354,7 +356,13 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
         return clock;
     }
 
-    /** Stops accepting messages; commits already handed over are completed first. */
+    /**
+     * Stops accepting messages (a commit from now on fails: {@code the queue is closed}); commits already under way are
+     * finished first, on the committer and on their callers' threads (a lone commit), for at most {@link #CLOSE_WAIT}
+     * in all. One still unfinished then (a file system that does not answer) is left to its thread: its message is in
+     * {@code active/} and delivered after the next start if its rename and forces complete, otherwise its
+     * {@code tmp/} file is removed at the next start; either way its client had no {@code 250}.
+     */
     @Override
     public void close() {
         Thread c;
@@ -363,8 +371,9 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
             running = false;
             c = committer;
         }
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
         try {
-            c.join(TimeUnit.SECONDS.toMillis(30));
+            c.join(CLOSE_WAIT.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -372,6 +381,16 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
         List<FileSpool> missed = new ArrayList<>();
         pending.drainTo(missed);
         for (FileSpool s : missed) fail(s, new IOException("the queue is closed"));
+        // commits made durable on their callers' threads are not the committer's: wait for them too
+        try {
+            synchronized (idle) {
+                long left;
+                while (inFlight.get() > 0 && (left = deadline - System.nanoTime()) > 0) TimeUnit.NANOSECONDS.timedWait(idle, left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (inFlight.get() > 0) log.warn("queue {}: {} commits still under way after {}; left to finish", dir, inFlight.get(), CLOSE_WAIT);
         forcePool.shutdown();
         callbacks.shutdown();
         try {

@@ -186,6 +186,41 @@ class FileQueueTest {
         }
     }
 
+    /**
+     * close() waits for a lone commit made durable on its caller's thread (not the committer's), so that the server's
+     * stop closes the queue only after the commits its sessions are answering; held here in its hand-over to delivery,
+     * which comes before the commit counts as finished.
+     */
+    @Test
+    void closeWaitsForALoneCommitOnItsCallersThread() throws Exception {
+        java.util.concurrent.CountDownLatch handedOn = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Void> release = new CompletableFuture<>();
+        List<String> order = new CopyOnWriteArrayList<>();
+        FileQueue q = new FileQueue(dir, QueueSettings.defaults());
+        q.start(e -> {
+            handedOn.countDown();
+            release.join();
+            order.add("commit finished");
+        });
+        Spool s = q.open(session(), envelope("a@example.org", "olaf@herald.test"));
+        s.write(bytes("one\r\n"), 0, 5);
+        Thread lone = new Thread(() -> s.commit(List.of()), "lone-committer");
+        lone.start();
+        assertThat(handedOn.await(30, TimeUnit.SECONDS)).isTrue();
+        Thread closing = new Thread(() -> {
+            q.close();
+            order.add("queue closed");
+        }, "closing");
+        closing.start();
+        closing.join(300);   // time for close() to get to its wait (without the wait it returns meanwhile)
+        order.add("released");
+        release.complete(null);
+        closing.join(30_000);
+        lone.join(30_000);
+        assertThat(order).containsExactly("released", "commit finished", "queue closed");
+        assertThat(names(dir.resolve("active"))).containsExactly(s.id() + ".msg");
+    }
+
     @Test
     void halfWrittenAndDamagedFilesAreSetAsideAtRecovery() throws Exception {
         String good;
