@@ -238,6 +238,9 @@ public final class HeraldServer implements AutoCloseable {
             configs.addListener(role.pid(), ConfigStore.listener(c -> SmtpSettings.from(role, c),
                     c -> server.reconfigure(SmtpSettings.from(role, c))));
         }
+        // closed before the listeners (closeables close in reverse order): every listener stops accepting and tells its
+        // sessions at once, so that they drain side by side, each within its shutdownGrace, not one after another
+        closeables.add(() -> listeners.values().forEach(SmtpServer::beginStop));
     }
 
     /**

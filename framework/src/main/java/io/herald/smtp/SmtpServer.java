@@ -68,8 +68,8 @@ public final class SmtpServer implements AutoCloseable {
     private static final AttributeKey SESSION = new AttributeKey(SmtpServer.class, "session");
     /** Connections the kernel may hold for accept(); capped by net.core.somaxconn. */
     static final int BACKLOG = 1024;
-    /** How long {@link #close()} waits for the sessions' {@code 421} to reach their clients. */
-    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
+    /** How long {@link #close()} waits, after the sessions, for the I/O threads to stop. */
+    private static final Duration DISPOSE_WAIT = Duration.ofSeconds(1);
     /** The per-address key a connection was counted under (absent: it was never counted). */
     private static final AttributeKey COUNTED = new AttributeKey(SmtpServer.class, "counted");
 
@@ -92,6 +92,8 @@ public final class SmtpServer implements AutoCloseable {
     private NioSocketAcceptor acceptor;
     private SimpleIoProcessorPool<NioSession> processors;
     private int port = -1;
+    private volatile boolean stopping;
+    private long stopDeadline;
 
     /** A listener without TLS and AUTH (an MTA on a trusted network, tests). */
     public SmtpServer(SmtpSettings settings, ServerIdentity identity, ExtensionRegistry registry, MessageQueue queue) {
@@ -161,30 +163,65 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     /**
-     * Stops listening, ends the sessions (RFC 5321 §3.8: {@code 421} to every client not waiting for a reply from us;
-     * uncommitted messages are discarded) and the hook threads. Waits up to {@link #SHUTDOWN_GRACE} for the
-     * {@code 421}s to be written.
+     * Begins the stop (RFC 5321 §3.8) and returns at once: stops listening (a connection that arrives meanwhile gets
+     * {@code 421} without a greeting) and tells every session to end: one waiting for the commit of a message whose
+     * end of data it received answers the commit's outcome ({@code 250}, or {@code 4xx} when it failed) and then
+     * {@code 421 4.3.2}; every other one answers {@code 421 4.3.2} at once (to a command still being worked on too) and
+     * discards a message not yet being committed. Never waits for a commit, not even one made durable on a session's
+     * own thread ({@link io.herald.queue.FileQueue}'s lone commit), so that every listener of a server can be told
+     * first and all drain at the same time. {@link #close()} then waits for the sessions.
+     */
+    public synchronized void beginStop() {
+        if (acceptor == null || stopping) return;
+        stopDeadline = System.nanoTime() + settings.shutdownGrace().toNanos();
+        // before the sessions are told: a session opening from now on sees it (sessionOpened) if it is not among them
+        stopping = true;
+        acceptor.unbind();
+        // without a session: refused at connect (closing once its 421 4.7.0 is written), or not yet opened (it will
+        // see stopping in sessionOpened)
+        for (IoSession s : acceptor.getManagedSessions().values()) {
+            if (s.getAttribute(SESSION) instanceof SmtpSession session) session.stop();
+        }
+    }
+
+    /**
+     * Stops the listener ({@link #beginStop()} if not yet done) and waits, until {@link SmtpSettings#shutdownGrace()}
+     * after the stop began, for every session to be closed: commits under way answered, {@code 421}s written. A session
+     * still open then (its commit not finished, or its client not reading) is cut off without a reply: a message it
+     * was committing is the queue's (kept if its commit completes; its client, without a reply, sends it again).
+     * Then the I/O threads and the hook threads are stopped; an I/O thread still held by a commit is left to finish
+     * it (logged), so the stop stays bounded.
      */
     @Override
     public synchronized void close() {
         if (acceptor != null) {
-            acceptor.unbind();
-            List<CloseFuture> closing = new ArrayList<>();
-            for (IoSession s : acceptor.getManagedSessions().values()) {
-                SmtpSession session = (SmtpSession) s.getAttribute(SESSION);
-                if (session != null) session.shutdown();
-                else s.closeOnFlush();    // refused at connect: its 421 4.7.0 is on its way
-                closing.add(s.getCloseFuture());
+            beginStop();
+            List<IoSession> open = new ArrayList<>(acceptor.getManagedSessions().values());
+            for (IoSession s : open) {
+                CloseFuture f = s.getCloseFuture();
+                if (!f.awaitUninterruptibly(Math.max(0, (stopDeadline - System.nanoTime()) / 1_000_000))) break;
             }
-            long deadline = System.nanoTime() + SHUTDOWN_GRACE.toNanos();
-            for (CloseFuture f : closing) {
-                if (!f.awaitUninterruptibly(Math.max(0, (deadline - System.nanoTime()) / 1_000_000))) break;
+            open.removeIf(IoSession::isClosing);
+            if (!open.isEmpty()) {
+                log.warn("SMTP listener {}: {} sessions still open after shutdownGrace {} (a commit not finished, or a client not reading); cut off",
+                        settings.listener(), open.size(), settings.shutdownGrace());
+                for (IoSession s : open) s.closeNow();
             }
-            acceptor.dispose(true);    // closes what is left: clients that do not read
+            acceptor.dispose(true);
             acceptor = null;
-            // given to the acceptor, not made by it: the acceptor does not dispose it
-            processors.dispose();
+            // given to the acceptor, not made by it: the acceptor does not dispose it. Disposing waits for each I/O
+            // thread to leave its loop, which one held by a commit (a file system not answering) does not do
+            SimpleIoProcessorPool<NioSession> p = processors;
             processors = null;
+            Thread disposer = new Thread(p::dispose, "herald-smtp-dispose-" + settings.listener());
+            disposer.setDaemon(true);
+            disposer.start();
+            try {
+                disposer.join(DISPOSE_WAIT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (disposer.isAlive()) log.warn("SMTP listener {}: an I/O thread is still busy (a commit not finished); left to finish", settings.listener());
         }
         runner.close();
     }
@@ -249,7 +286,7 @@ public final class SmtpServer implements AutoCloseable {
                 next.maxCommandLength(), next.maxLineLength(), next.maxErrors(), next.commandTimeout(), next.dataTimeout(),
                 cur.hookTimeout(), cur.hookThreads(), cur.role(), cur.enabled(), cur.starttls(), next.auth(),
                 next.requireAuth(), next.senderCheck(), next.relayNetworks(), next.maxConnectionsPerAddress(),
-                next.maxSessions(), next.maxUnsentReplyBytes());
+                next.maxSessions(), next.maxUnsentReplyBytes(), next.shutdownGrace());
         log.info("SMTP listener {} reconfigured: maxMessageSize {}, maxRecipients {}", cur.listener(),
                 next.maxMessageSize(), next.maxRecipients());
     }
@@ -296,6 +333,11 @@ public final class SmtpServer implements AutoCloseable {
             String id = sessionPrefix + "-" + Long.toString(sessionCounter.incrementAndGet(), 36);
             SmtpSession session = new SmtpSession(SmtpServer.this, io, registry.snapshot(), id);
             io.setAttribute(SESSION, session);
+            // after the attribute is set: beginStop() either finds this session or is seen here
+            if (stopping) {
+                session.stop();
+                return;
+            }
             log.debug("{}: connect from {}", id, io.getRemoteAddress());
             session.opened();
         }

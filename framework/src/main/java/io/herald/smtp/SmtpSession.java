@@ -117,6 +117,8 @@ final class SmtpSession {
     private int inStart;
     private int inEnd;
     private boolean pending;
+    private volatile boolean stopping;        // the listener is stopping: see stop()
+    private volatile boolean committingHere;  // a commit runs on the thread that holds the monitor: see stop()
     private boolean writeBlocked;        // the client does not read its replies: stop reading until it does
     private boolean closed;
     private boolean discardingLongLine;
@@ -151,6 +153,7 @@ final class SmtpSession {
     // ---------------------------------------------------------------- MINA events
 
     synchronized void opened() {
+        if (closed) return;
         setIdle(settings.commandTimeout());
         SessionInfo si = info();
         await(runHooks(HookStage.CONNECT, si, h -> h.onConnect(si)), (outcome, e) -> {
@@ -216,14 +219,30 @@ final class SmtpSession {
     }
 
     synchronized void closedByPeer() {
+        if (!closed && finishing != null && finishing.committing) {
+            log.warn("{}: connection closed while {} was being committed; no reply sent (the queue keeps it if the commit completes)",
+                    id, finishing.sink.spool().id());
+        }
         closed = true;
         discardAll();
     }
 
-    synchronized void shutdown() {
-        if (closed) return;
-        if (!pending) reply(SmtpReply.SHUTTING_DOWN);
-        close();
+    /**
+     * The listener is stopping ({@link SmtpServer#beginStop()}; RFC 5321 §3.8): {@code 421 4.3.2} and close, at once,
+     * or, when the commit of a message whose end of data was received is under way, once its outcome has been
+     * answered (in {@link #endOfMessage}). Called from the stopping thread; never waits for a commit: one made durable on
+     * the thread that holds this session's monitor ({@link #committingHere}) is left to that thread, which sees
+     * {@link #stopping} when it is done. (Either this method sees {@code committingHere} set, or that thread sees
+     * {@code stopping} before it commits: both are volatile, written before they read the other.)
+     */
+    void stop() {
+        stopping = true;
+        if (committingHere) return;
+        synchronized (this) {
+            if (closed || finishing != null && finishing.committing) return;
+            reply(SmtpReply.SHUTTING_DOWN);
+            close();
+        }
     }
 
     // ---------------------------------------------------------------- input processing
@@ -751,15 +770,43 @@ final class SmtpSession {
                 reply(outcome.refusal);
                 return;
             }
-            t.committing = true;
-            await(spool.commit(outcome.headers), (ok, failure) -> {
+            // the commit may be made durable right here, holding the monitor: stop() must not wait for it (see there)
+            committingHere = true;
+            if (stopping) {
+                // the stop came first: nothing acknowledged, nothing committed; the client sends it again later
+                committingHere = false;
                 finishing = null;
+                t.discard();
+                reply(SmtpReply.SHUTTING_DOWN);
+                close();
+                return;
+            }
+            t.committing = true;
+            CompletableFuture<Void> commit;
+            try {
+                commit = spool.commit(outcome.headers);
+            } finally {
+                committingHere = false;
+            }
+            await(commit, (ok, failure) -> {
+                finishing = null;
+                if (io.isClosing()) {
+                    // cut off by the stop (shutdownGrace) before the outcome: no reply, the client will send it again
+                    log.warn("{}: {} {} after the connection was cut off; no reply sent", id, spool.id(),
+                            failure == null ? "was queued" : "failed");
+                    return;
+                }
                 if (failure != null) {
                     log.warn("{}: committing {} failed", id, spool.id(), failure);
                     reply(SmtpReply.STORAGE_FAILED);
                 } else {
                     log.info("{}: queued {} from {} for {} ({} octets)", id, spool.id(), envelope.reversePathText(), envelope.recipients(), sink.received());
                     reply(new SmtpReply(250, "2.0.0", "Ok: queued as " + spool.id()));
+                }
+                // RFC 5321 §3.8: the outcome of the message first, then the stop
+                if (stopping) {
+                    reply(SmtpReply.SHUTTING_DOWN);
+                    close();
                 }
             });
         });

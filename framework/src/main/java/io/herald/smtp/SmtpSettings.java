@@ -44,13 +44,17 @@ import java.util.Map;
  * @param maxUnsentReplyBytes replies queued for a client that does not read them: above this many octets the session
  *                         stops reading (and so stops answering) until the client has taken some (key
  *                         {@code maxUnsentReplyBytes}, default 65536); bounds the memory a pipelining flood can pin
+ * @param shutdownGrace    how long stopping the server waits for this listener's sessions (key {@code shutdownGrace},
+ *                         default 5s): a message whose end of data was received and whose commit is under way gets
+ *                         the commit's outcome ({@code 250}, or {@code 4xx}) and then {@code 421 4.3.2}; every other
+ *                         session gets {@code 421 4.3.2} at once. A session still open at the end is cut off
  */
 public record SmtpSettings(String listener, String bind, int port, long maxMessageSize, int maxRecipients,
                            int maxCommandLength, int maxLineLength, int maxErrors, Duration commandTimeout,
                            Duration dataTimeout, Duration hookTimeout, int hookThreads,
                            ListenerRole role, boolean enabled, boolean starttls, boolean auth, boolean requireAuth,
                            boolean senderCheck, List<String> relayNetworks, int maxConnectionsPerAddress,
-                           int maxSessions, int maxUnsentReplyBytes) {
+                           int maxSessions, int maxUnsentReplyBytes, Duration shutdownGrace) {
 
     /** The pid of the MTA listener. */
     public static final String PID = "smtp";
@@ -104,9 +108,10 @@ public record SmtpSettings(String listener, String bind, int port, long maxMessa
         int maxConnectionsPerAddress = c.getInt("maxConnectionsPerAddress", 50, 1, 1_000_000);
         int maxSessions = c.getInt("maxSessions", 1000, 1, 1_000_000);
         int maxUnsentReplyBytes = c.getInt("maxUnsentReplyBytes", 65_536, 1024, 1 << 30);
+        Duration shutdownGrace = positive(c, "shutdownGrace", Duration.ofSeconds(5));
         return new SmtpSettings(listener, bind, port, maxMessageSize, maxRecipients, maxCommandLength, maxLineLength,
                 maxErrors, commandTimeout, dataTimeout, hookTimeout, hookThreads, role, enabled, starttls, auth,
-                requireAuth, senderCheck, networks, maxConnectionsPerAddress, maxSessions, maxUnsentReplyBytes);
+                requireAuth, senderCheck, networks, maxConnectionsPerAddress, maxSessions, maxUnsentReplyBytes, shutdownGrace);
     }
 
     /** The MTA defaults, with a port; for tests and embedding. */

@@ -220,34 +220,6 @@ class SmtpServerTest {
         assertThat(queue.committed.get(0).envelope().recipients()).extracting(Object::toString).containsExactly("elsa@herald.test");
     }
 
-    /** RFC 5321 §3.8: a server that is shut down SHOULD send 421 before it closes the connection. */
-    @Test
-    void stoppingTheServerTellsEveryClient421AndKeepsWhatWasAccepted() throws Exception {
-        try (SmtpTestClient idle = connect(Map.of()); SmtpTestClient inData = client(); SmtpTestClient greeted = client()) {
-            expect(idle.command("EHLO idle.test"), 250, null);
-            inData.command("EHLO data.test");
-            inData.command("MAIL FROM:<a@example.org>");
-            inData.command("RCPT TO:<elsa@herald.test>");
-            inData.command("DATA");
-            expect(inData.command("Subject: accepted\r\n\r\nkeep me\r\n."), 250, "2.0.0");
-            inData.command("MAIL FROM:<a@example.org>");
-            inData.command("RCPT TO:<elsa@herald.test>");
-            assertThat(inData.command("DATA").code()).isEqualTo(354);
-            inData.send("Subject: cut off\r\n\r\nhalf of it\r\n");
-
-            server.close();
-
-            expect(idle.reply(), 421, "4.3.2");
-            expect(inData.reply(), 421, "4.3.2");
-            // before EHLO no enhanced status codes (RFC 2034 §3)
-            SmtpTestClient.Reply beforeEhlo = greeted.reply();
-            assertThat(beforeEhlo.code()).isEqualTo(421);
-            for (SmtpTestClient c : List.of(idle, inData, greeted)) assertThat(c.closedByServer()).isTrue();
-        }
-        assertThat(queue.committed).hasSize(1);
-        assertThat(queue.committed.get(0).text()).contains("keep me");
-    }
-
     @Test
     void aConnectHookCanRefuseTheSession() throws Exception {
         SmtpHook refuse = new SmtpHook() {

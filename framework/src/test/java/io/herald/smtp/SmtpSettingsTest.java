@@ -24,7 +24,7 @@ class SmtpSettingsTest {
         SmtpSettings s = read(Map.of());
         assertThat(s).isEqualTo(new SmtpSettings("smtp", "127.0.0.1", 2525, 52_428_800L, 100, 512, 65_536, 10,
                 Duration.ofMinutes(5), Duration.ofMinutes(3), Duration.ofSeconds(10), 16,
-                ListenerRole.MTA, true, true, false, false, false, List.of(), 50, 1000, 65_536));
+                ListenerRole.MTA, true, true, false, false, false, List.of(), 50, 1000, 65_536, Duration.ofSeconds(5)));
     }
 
     @Test
@@ -39,7 +39,8 @@ class SmtpSettingsTest {
     @ParameterizedTest
     @CsvSource({"port,70000", "port,abc", "maxMessageSize,0", "maxRecipients,0", "maxCommandLength,100",
             "maxLineLength,500", "maxErrors,-1", "commandTimeout,5", "dataTimeout,0s", "hookTimeout,soon", "listener,a b",
-            "maxConnectionsPerAddress,0", "maxSessions,0", "maxUnsentReplyBytes,100"})
+            "maxConnectionsPerAddress,0", "maxSessions,0", "maxUnsentReplyBytes,100",
+            "shutdownGrace,0s", "shutdownGrace,-1s", "shutdownGrace,later"})
     void wrongValuesAreRefusedNamingFileKeyAndValue(String key, String value) {
         assertThatThrownBy(() -> read(Map.of(key, value)))
                 .isInstanceOf(ConfigurationException.class)

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -49,6 +50,13 @@ final class TempDirQueue implements MessageQueue {
     volatile boolean failCommit;
     /** Commits on the caller's thread, the future complete when commit returns (as FileQueue does for a lone commit). */
     volatile boolean commitOnCaller;
+    /**
+     * When set, a commit waits for it to complete before it does anything (holds the commit up: on the queue's thread,
+     * or with {@link #commitOnCaller} on the session's own thread, as a lone FileQueue commit on a slow disk would).
+     */
+    volatile CompletableFuture<Void> gate;
+    /** Released once by every commit as it begins (before the {@link #gate}). */
+    final Semaphore commitsBegun = new Semaphore(0);
     /** Octets the queue has room for; {@link #hasRoomFor} compares with it ({@code 0}: full). */
     volatile long roomLeft = Long.MAX_VALUE;
 
@@ -89,6 +97,9 @@ final class TempDirQueue implements MessageQueue {
 
             @Override public CompletableFuture<Void> commit(List<HeaderField> addedHeaders) {
                 Runnable commit = () -> {
+                    commitsBegun.release();
+                    CompletableFuture<Void> g = gate;
+                    if (g != null) g.join();
                     try {
                         out.close();
                         closed = true;
