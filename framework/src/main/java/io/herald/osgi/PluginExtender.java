@@ -269,18 +269,25 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
      */
     private String changes(String pid, io.herald.api.config.Configuration before, io.herald.api.config.Configuration after) {
         java.util.Map<String, String> file = host.configs().fileValues(pid);
-        java.util.Set<String> keys = new java.util.TreeSet<>(before.keys());
-        keys.addAll(after.keys());
+        // the values as they are: asking the configurations for their keys would count as the plugin's reading
+        java.util.Map<String, String> was = io.herald.config.ConfigStore.values(before);
+        java.util.Map<String, String> is = io.herald.config.ConfigStore.values(after);
+        java.util.Set<String> keys = new java.util.TreeSet<>(was.keySet());
+        keys.addAll(is.keySet());
         List<String> out = new ArrayList<>();
         for (String k : keys) {
-            String now = after.get(k).orElse(null);
-            if (java.util.Objects.equals(before.get(k).orElse(null), now)) continue;
+            String now = blankToNull(is.get(k));
+            if (java.util.Objects.equals(blankToNull(was.get(k)), now)) continue;
             String written = file.get(k);
             String shown = written != null ? k + " = '" + written + "'" : k + " removed";
             if (now != null && !now.equals(written)) shown += " (in effect: " + now + ")";
             out.add(shown);
         }
         return pid + ".cfg" + (out.isEmpty() ? "" : ": " + String.join(", ", out));
+    }
+
+    private static String blankToNull(String v) {
+        return v == null || v.isBlank() ? null : v.trim();
     }
 
     private Plugin startModule(Tracked t, io.herald.api.config.Configuration config) throws ReflectiveOperationException {

@@ -237,6 +237,7 @@ class FelixHostTest {
         String extra = felix.context().getProperty("org.osgi.framework.system.packages.extra");
         assertThat(SystemPackages.split(extra, ',')).contains(
                 "io.herald.api.plugin;version=\"1.2.0\"", "io.herald.api.routing;version=\"1.2.0\"", "io.herald.api.dns;version=\"1.0.0\"",
+                "io.herald.api.config;version=\"1.1.0\"",
                 "com.google.inject;version=\"1.4\"", "jakarta.inject;version=\"2.0.1\"", "org.slf4j;version=\"2.0.20\"");
     }
 
