@@ -23,8 +23,6 @@ import java.util.stream.Stream;
  */
 public final class Home {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Home.class);
-
     public static final String ENV = "HERALD_HOME";
     public static final String DIST_PROPERTY = "herald.dist";
 
@@ -132,6 +130,9 @@ public final class Home {
      * @param report whether to log those warnings (the OSGi host reports the jars of {@code plugins/} itself)
      */
     public static URLClassLoader pluginLoader(Path home, boolean report) {
+        // not a static field: Home is used before the tools configure logging, and a logger made then would fix
+        // Logback's defaults (DEBUG on stdout) for the whole run
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Home.class);
         List<URL> urls = new ArrayList<>();
         for (Path jar : pluginJars(home, distribution())) {
             PluginJars.Finding finding = PluginJars.onClassPath(jar);
