@@ -28,6 +28,13 @@ import java.util.function.Consumer;
  * is allowed, refuses the change: the message is logged, {@link #get} keeps answering the last good configuration
  * and no listener is told), then every listener's {@link Listener#apply apply}. {@link #watch} calls {@code reload()}
  * periodically from a daemon thread; the running server does that for {@code conf/}.
+ *
+ * <p><b>Unknown keys.</b> The configurations handed out record which keys their readers ask for (every getter, a
+ * family through {@code keys(prefix)}, everything through {@code keys()}). Once the component that owns a pid has read
+ * it, its owner calls {@link #checkKeys} and every key of the file that nothing asked for is logged as a warning,
+ * with the nearest known key ({@code smtp.cfg: unknown key 'maxRecipent' (ignored); did you mean 'maxRecipients'?});
+ * the configuration is not refused (it may carry keys of a plugin not installed yet). A pid is checked again after
+ * each change of its file, and a key is reported once per change.
  */
 public final class ConfigStore {
 
@@ -42,6 +49,10 @@ public final class ConfigStore {
     /** What each pid's file looked like when it was last read (size and modification time), to find changes. */
     private final Map<String, String> stamps = new ConcurrentHashMap<>();
     private final Map<String, java.util.List<Listener>> listeners = new ConcurrentHashMap<>();
+    /** Per pid, the keys its readers asked for. */
+    private final Map<String, KnownKeys> known = new ConcurrentHashMap<>();
+    /** Per pid checked by its owner ({@link #checkKeys}): the file's values last checked and the keys reported for them. */
+    private final Map<String, Checked> checked = new ConcurrentHashMap<>();
     private volatile Thread watcher;
 
     /** Told about a changed configuration of one pid. */
@@ -156,36 +167,43 @@ public final class ConfigStore {
                 // Never read before: nothing uses it yet; it is read on first use.
                 continue;
             }
-            Path file = confDir.resolve(pid + ".cfg");
-            Configuration next;
-            try {
-                next = load(pid);
-            } catch (RuntimeException e) {
-                log.error("configuration change refused: {}: {}; keeping the last good configuration of {}", file, e.getMessage(), pid);
-                tellRefused(pid, e.getMessage());
-                continue;
-            }
-            if (next.equals(cache.get(pid))) continue;
-            java.util.List<Listener> ls = listeners.getOrDefault(pid, java.util.List.of());
-            try {
-                for (Listener l : ls) l.validate(next);
-            } catch (RuntimeException e) {
-                log.error("configuration change refused: {} (file {}); {} keeps its last good configuration", e.getMessage(), file, pid);
-                tellRefused(pid, e.getMessage());
-                continue;
-            }
-            cache.put(pid, next);
-            for (Listener l : ls) {
-                try {
-                    l.apply(next);
-                } catch (RuntimeException e) {
-                    log.error("applying the new configuration of {} failed: {}", pid, e.toString(), e);
-                }
-            }
-            log.info("configuration {} reloaded from {} ({} listener(s))", pid, file, ls.size());
-            applied.add(pid);
+            if (reload(pid)) applied.add(pid);
+            // its listeners (a plugin restarted) have read the new file: the keys nothing asked for, once per change
+            if (checked.containsKey(pid)) checkKeys(pid);
         }
         return applied;
+    }
+
+    /** Reads one changed pid's file, validates and applies it; false when it was refused or did not change. */
+    private boolean reload(String pid) {
+        Path file = confDir.resolve(pid + ".cfg");
+        Configuration next;
+        try {
+            next = load(pid);
+        } catch (RuntimeException e) {
+            log.error("configuration change refused: {}: {}; keeping the last good configuration of {}", file, e.getMessage(), pid);
+            tellRefused(pid, e.getMessage());
+            return false;
+        }
+        if (next.equals(cache.get(pid))) return false;
+        java.util.List<Listener> ls = listeners.getOrDefault(pid, java.util.List.of());
+        try {
+            for (Listener l : ls) l.validate(next);
+        } catch (RuntimeException e) {
+            log.error("configuration change refused: {} (file {}); {} keeps its last good configuration", e.getMessage(), file, pid);
+            tellRefused(pid, e.getMessage());
+            return false;
+        }
+        cache.put(pid, next);
+        for (Listener l : ls) {
+            try {
+                l.apply(next);
+            } catch (RuntimeException e) {
+                log.error("applying the new configuration of {} failed: {}", pid, e.toString(), e);
+            }
+        }
+        log.info("configuration {} reloaded from {} ({} listener(s))", pid, file, ls.size());
+        return true;
     }
 
     private void tellRefused(String pid, String reason) {
@@ -262,7 +280,109 @@ public final class ConfigStore {
         Map<String, String> adjusted = new HashMap<>(adjustment.apply(pid, Map.copyOf(values)));
         fileValues.put(pid, Map.copyOf(values));
         adjusted.putAll(overrides.getOrDefault(pid, Map.of()));
-        return new MapConfiguration(pid, adjusted);
+        return new Recorded(pid, Map.copyOf(adjusted), known.computeIfAbsent(pid, p -> new KnownKeys()));
+    }
+
+    /**
+     * The component that owns {@code pid} has read it (a plugin has started, the core's component is built): logs a
+     * warning for each key of the file that none of the pid's readers asked for, naming the file, the key and the
+     * nearest known key. A key is reported once per change of the file; after a change, {@link #reload()} checks the
+     * pid again. Not the overrides given in code, only what the file says.
+     *
+     * @return the warnings of this check (empty when the file has no unknown key, or they were reported already)
+     */
+    public synchronized java.util.List<String> checkKeys(String pid) {
+        Map<String, String> file = fileValues(pid);
+        KnownKeys keys = known.computeIfAbsent(pid, p -> new KnownKeys());
+        Checked last = checked.get(pid);
+        Set<String> reported = last != null && last.file().equals(file) ? last.reported() : new TreeSet<>();
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String warning : keys.unknown(pid, file)) {
+            if (reported.add(warning)) {
+                out.add(warning);
+                log.warn(warning);
+            }
+        }
+        checked.put(pid, new Checked(file, reported));
+        return out;
+    }
+
+    /**
+     * As {@link #checkKeys(String)} for the pid of {@code config}, when it is one of this store's configurations (one
+     * made elsewhere records nothing, so nothing would be known).
+     */
+    public java.util.List<String> checkKeys(Configuration config) {
+        if (!(config instanceof Recorded r) || known.get(r.pid()) != r.known) return java.util.List.of();
+        return checkKeys(r.pid());
+    }
+
+    /** The keys of the pid's file that none of its readers asked for so far (one line each, as {@link #checkKeys} logs them). */
+    public java.util.List<String> unknownKeys(String pid) {
+        return known.computeIfAbsent(pid, p -> new KnownKeys()).unknown(pid, fileValues(pid));
+    }
+
+    /**
+     * The values of a configuration (after the adjustment and the overrides) without counting as a reader's request:
+     * for the core's own comparisons of two configurations.
+     */
+    public static Map<String, String> values(Configuration c) {
+        if (c instanceof Recorded r) return r.values;
+        if (c instanceof MapConfiguration m) return m.values();
+        Map<String, String> out = new HashMap<>();
+        for (String k : c.keys()) out.put(k, c.get(k, ""));
+        return out;
+    }
+
+    private record Checked(Map<String, String> file, Set<String> reported) { }
+
+    /**
+     * The store's configuration of a pid: its values, and the record of the keys its readers ask for (shared by every
+     * configuration of the pid the store hands out). Equal to another when the pid and the values are.
+     */
+    private static final class Recorded implements Configuration {
+        private final String pid;
+        private final Map<String, String> values;
+        private final KnownKeys known;
+
+        Recorded(String pid, Map<String, String> values, KnownKeys known) {
+            this.pid = pid;
+            this.values = values;
+            this.known = known;
+        }
+
+        @Override public String pid() { return pid; }
+
+        @Override
+        public Optional<String> get(String key) {
+            known.asked(key);
+            String v = values.get(key);
+            return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
+        }
+
+        @Override
+        public Set<String> keys() {
+            known.askedAll();
+            return new TreeSet<>(values.keySet());
+        }
+
+        @Override
+        public Set<String> keys(String prefix) {
+            known.askedFamily(prefix);
+            Set<String> out = new TreeSet<>();
+            for (String k : values.keySet()) {
+                if (k.startsWith(prefix)) out.add(k);
+            }
+            return out;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Recorded r && r.pid.equals(pid) && r.values.equals(values);
+        }
+
+        @Override public int hashCode() { return pid.hashCode() * 31 + values.hashCode(); }
+
+        @Override public String toString() { return "Configuration[" + pid + ", " + values + "]"; }
     }
 
     /** A configuration backed by a map of strings. */

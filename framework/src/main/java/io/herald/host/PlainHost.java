@@ -150,6 +150,9 @@ public final class PlainHost {
         registry.add(plugin);
         if (!readOnly) startProtocolServices(plugin);
         log.info("plugin {} {} started: {}", name, version, plugin.extensionPoints());
+        // the plugin has read its configuration: the keys of its file it did not ask for are most likely misspelt
+        // (the command-line tools, read-only, leave that to the server's log)
+        if (!readOnly) configs.checkKeys(config);
         return plugin;
     }
 

@@ -1,5 +1,7 @@
 package io.herald.launcher;
 
+import io.herald.host.PluginJars;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
@@ -116,11 +118,35 @@ public final class Home {
      * plugins see the API and the libraries in {@code lib/}, and {@link java.util.ServiceLoader} finds plugins in both.
      */
     public static URLClassLoader pluginLoader(Path home) {
+        return pluginLoader(home, true);
+    }
+
+    /**
+     * As {@link #pluginLoader(Path)}. A jar that cannot be read as a jar is left out, with a warning naming it and why
+     * ({@code not a jar (zip) file: ...}); one that lists no plugin module ({@link PluginJars#SERVICES}) stays on the
+     * class path (its classes may serve a plugin) with a warning that nothing is started from it. Never a crash of
+     * the tool.
+     *
+     * @param report whether to log those warnings (the OSGi host reports the jars of {@code plugins/} itself)
+     */
+    public static URLClassLoader pluginLoader(Path home, boolean report) {
+        // not a static field: Home is used before the tools configure logging, and a logger made then would fix
+        // Logback's defaults (DEBUG on stdout) for the whole run
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Home.class);
         List<URL> urls = new ArrayList<>();
         for (Path jar : pluginJars(home, distribution())) {
+            PluginJars.Finding finding = PluginJars.onClassPath(jar);
+            if (finding != null && report) {
+                log.warn("{}: {} ({})", jar, finding.reason(),
+                        finding.problem() == PluginJars.Problem.NOT_A_JAR ? "ignored" : "nothing is started from it");
+            }
+            if (finding != null && finding.problem() == PluginJars.Problem.NOT_A_JAR) continue;
             try {
+                List<Path> libs = embeddedLibraries(jar);
                 urls.add(jar.toUri().toURL());
-                for (Path lib : embeddedLibraries(jar)) urls.add(lib.toUri().toURL());
+                for (Path lib : libs) urls.add(lib.toUri().toURL());
+            } catch (UncheckedIOException e) {
+                if (report) log.warn("{}: {} (ignored)", jar, e.getMessage() + ": " + e.getCause());
             } catch (MalformedURLException e) {
                 throw new IllegalStateException(e);
             }

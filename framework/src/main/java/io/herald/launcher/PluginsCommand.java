@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 
 /**
  * {@code herald plugins}: every plugin of the running server with its version, state (active, failed with the reason,
- * resolving with the missing requirement, stopped) and the extension points it fills. The running server writes
+ * resolving with the missing requirement, ignored with the reason: a jar of plugins/ that is no plugin, stopped) and
+ * the extension points it fills. The running server writes
  * {@code data/plugins.state} on every change; this reads it, so it works while the server runs and needs no socket.
  */
 @Command(name = "plugins", mixinStandardHelpOptions = true,

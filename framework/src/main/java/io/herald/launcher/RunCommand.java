@@ -140,7 +140,7 @@ final class RunCommand implements Callable<Integer> {
                 if (plugins != null) {
                     server.ensureUsers(DemoAccounts.read(server.paths().data()), plugins);
                 } else {
-                    try (URLClassLoader jars = Home.pluginLoader(home)) {
+                    try (URLClassLoader jars = Home.pluginLoader(home, false)) {   // the OSGi host reported the bad jars
                         server.ensureUsers(DemoAccounts.read(server.paths().data()), jars);
                     }
                 }

@@ -51,10 +51,13 @@ public final class FelixHost implements AutoCloseable {
     private final PluginExtender extender;
     private final HeraldPaths paths;
 
-    private FelixHost(Framework framework, PluginExtender extender, HeraldPaths paths) {
+    private final java.util.concurrent.ScheduledExecutorService scanner;
+
+    private FelixHost(Framework framework, PluginExtender extender, HeraldPaths paths, java.util.concurrent.ScheduledExecutorService scanner) {
         this.framework = framework;
         this.extender = extender;
         this.paths = paths;
+        this.scanner = scanner;
     }
 
     public static Builder builder(HeraldPaths paths, PlainHost host) {
@@ -101,6 +104,7 @@ public final class FelixHost implements AutoCloseable {
 
     @Override
     public void close() {
+        scanner.shutdownNow();
         try {
             framework.stop();
             FrameworkEvent event = framework.waitForStop(30_000);
@@ -181,8 +185,10 @@ public final class FelixHost implements AutoCloseable {
             Framework framework = factory.newFramework((Map) config);
             long t0 = System.nanoTime();
             framework.init();
+            List<Path> folders = new ArrayList<>(List.of(paths.plugins()));
+            if (builtInPlugins != null) folders.add(builtInPlugins);
             PluginExtender extender = new PluginExtender(framework.getBundleContext(), host)
-                    .stateFile(paths.data().resolve("plugins.state"));
+                    .stateFile(paths.data().resolve("plugins.state")).pluginFolders(folders);
             extender.open();
             try {
                 framework.start();
@@ -208,17 +214,36 @@ public final class FelixHost implements AutoCloseable {
                 framework.stop();
                 throw e;
             }
+            // FileInstall installs bundles only: a jar of plugins/ that is none is reported by the extender's own look
+            extender.scanFolders();
+            java.util.concurrent.ScheduledExecutorService scanner = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "herald-plugins-scan");
+                t.setDaemon(true);
+                return t;
+            });
+            scanner.scheduleWithFixedDelay(() -> {
+                try {
+                    extender.scanFolders();
+                } catch (RuntimeException e) {
+                    log.warn("looking at {} failed: {}", paths.plugins(), e.toString(), e);
+                }
+            }, pollMillis, pollMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
             log.info("Felix started in {} ms: watching {} ({} ms poll), system bundles from {}",
                     (System.nanoTime() - t0) / 1_000_000, paths.plugins(), pollMillis, dir);
-            return new FelixHost(framework, extender, paths);
+            return new FelixHost(framework, extender, paths, scanner);
         }
 
         private List<Path> builtIns() throws IOException {
             if (builtInPlugins == null || !Files.isDirectory(builtInPlugins)) return List.of();
             if (Files.isDirectory(paths.plugins()) && Files.isSameFile(builtInPlugins, paths.plugins())) return List.of();
             try (Stream<Path> s = Files.list(builtInPlugins)) {
+                // a jar that is no bundle cannot be installed: the extender lists it as ignored
                 return s.filter(p -> p.toString().endsWith(".jar"))
-                        .filter(p -> !Files.exists(paths.plugins().resolve(p.getFileName()))).sorted().toList();
+                        .filter(p -> !Files.exists(paths.plugins().resolve(p.getFileName())))
+                        .filter(p -> {
+                            io.herald.host.PluginJars.Finding f = io.herald.host.PluginJars.asBundle(p);
+                            return f == null || f.problem() == io.herald.host.PluginJars.Problem.NOT_A_PLUGIN;
+                        }).sorted().toList();
             }
         }
 

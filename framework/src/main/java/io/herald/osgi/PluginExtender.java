@@ -39,7 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class PluginExtender implements BundleTrackerCustomizer<PluginExtender.Tracked>, AutoCloseable {
 
     /** The manifest header that names the plugin's module class. */
-    public static final String HEADER = "Herald-Plugin";
+    public static final String HEADER = io.herald.host.PluginJars.HEADER;
 
     private static final Logger log = LoggerFactory.getLogger(PluginExtender.class);
     private static final int MASK = Bundle.INSTALLED | Bundle.RESOLVED | Bundle.STARTING | Bundle.ACTIVE | Bundle.STOPPING;
@@ -50,6 +50,12 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
     private final Map<Long, Tracked> tracked = new ConcurrentHashMap<>();
 
     private volatile java.nio.file.Path stateFile;
+    /** The folders plugin jars are installed from ({@code plugins/}, the distribution's built-in ones). */
+    private volatile List<java.nio.file.Path> folders = List.of();
+    /** Jars of those folders that are no bundle (FileInstall does not install them), with the reason. */
+    private final Map<java.nio.file.Path, String> ignoredFiles = new ConcurrentHashMap<>();
+    /** What each jar of those folders looked like when {@link #scanFolders} last read it. */
+    private final Map<java.nio.file.Path, String> stamps = new ConcurrentHashMap<>();
 
     public PluginExtender(BundleContext context, PlainHost host) {
         this.context = context;
@@ -64,6 +70,81 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
     public PluginExtender stateFile(java.nio.file.Path file) {
         this.stateFile = file;
         return this;
+    }
+
+    /**
+     * The folders plugin jars come from: a bundle installed from one of them without the {@value #HEADER} header is
+     * listed as ignored (with a warning), and {@link #scanFolders} looks there for jars that are no bundle at all.
+     */
+    public PluginExtender pluginFolders(List<java.nio.file.Path> dirs) {
+        this.folders = dirs.stream().map(d -> d.toAbsolutePath().normalize()).toList();
+        return this;
+    }
+
+    /**
+     * Looks at the jars of the {@link #pluginFolders plugin folders} that are new or changed since the last look: one
+     * that is not a jar (zip) file or not an OSGi bundle is never installed by FileInstall, so it is reported here (a
+     * warning naming the file and why) and listed as ignored by {@link #plugins()} until it is replaced by a bundle or
+     * deleted. Called periodically by the OSGi host, with FileInstall's poll.
+     */
+    public void scanFolders() {
+        boolean changed = false;
+        java.util.Set<java.nio.file.Path> present = new java.util.HashSet<>();
+        for (java.nio.file.Path dir : folders) {
+            List<java.nio.file.Path> jars;
+            try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(dir)) {
+                jars = s.filter(p -> p.getFileName().toString().endsWith(".jar") && java.nio.file.Files.isRegularFile(p)).toList();
+            } catch (java.io.IOException e) {
+                continue;   // not there (yet): nothing to report
+            }
+            for (java.nio.file.Path jar : jars) {
+                present.add(jar);
+                String stamp = stamp(jar);
+                if (stamp.equals(stamps.put(jar, stamp))) continue;
+                io.herald.host.PluginJars.Finding f = io.herald.host.PluginJars.asBundle(jar);
+                if (f != null && f.problem() != io.herald.host.PluginJars.Problem.NOT_A_PLUGIN) {
+                    ignoredFiles.put(jar, f.reason());
+                    log.warn("{}: {} (ignored; see 'herald plugins')", jar, f.reason());
+                    changed = true;
+                } else if (ignoredFiles.remove(jar) != null) {
+                    log.info("{}: replaced by a bundle, no longer ignored", jar);
+                    changed = true;
+                }
+            }
+        }
+        stamps.keySet().retainAll(present);
+        if (ignoredFiles.keySet().retainAll(present)) changed = true;
+        if (changed) writeState();
+    }
+
+    private static String stamp(java.nio.file.Path file) {
+        try {
+            var a = java.nio.file.Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+            return a.fileKey() + "|" + a.size() + "|" + a.lastModifiedTime().toMillis();
+        } catch (java.io.IOException e) {
+            return "unreadable";
+        }
+    }
+
+    /** The file a bundle was installed from when that is a jar of a plugin folder; else null. */
+    private java.nio.file.Path pluginFile(Bundle bundle) {
+        try {
+            java.nio.file.Path file = java.nio.file.Path.of(java.net.URI.create(bundle.getLocation())).toAbsolutePath().normalize();
+            for (java.nio.file.Path dir : folders) {
+                if (dir.equals(file.getParent()) || sameFile(dir, file.getParent())) return file;
+            }
+            return null;
+        } catch (RuntimeException e) {
+            return null;   // not a file: location (a test's, a system bundle's)
+        }
+    }
+
+    private static boolean sameFile(java.nio.file.Path a, java.nio.file.Path b) {
+        try {
+            return java.nio.file.Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     public void open() {
@@ -118,11 +199,13 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
             Bundle b = t.bundle;
             PluginState state;
             synchronized (t) {
-                state = b.getState() == Bundle.INSTALLED ? new PluginState.Resolving(missingRequirements(b)) : t.state;
+                state = b.getState() == Bundle.INSTALLED && t.module != null ? new PluginState.Resolving(missingRequirements(b)) : t.state;
             }
             out.add(new PluginStatus(b.getBundleId(), b.getSymbolicName(), b.getVersion().toString(), b.getLocation(),
                     t.module, state));
         }
+        ignoredFiles.forEach((file, reason) -> out.add(new PluginStatus(-1, file.getFileName().toString(), "",
+                file.toUri().toString(), null, new PluginState.Ignored(reason))));
         out.sort(Comparator.comparingLong(PluginStatus::bundleId));
         return out;
     }
@@ -140,10 +223,11 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
 
     @Override
     public Tracked addingBundle(Bundle bundle, BundleEvent event) {
-        String module = bundle.getHeaders("").get(HEADER);
-        if (module == null || module.isBlank()) return null;
-        Tracked t = new Tracked(bundle, module.trim());
+        String module = module(bundle);
+        if (module == null && pluginFile(bundle) == null) return null;   // not ours: FileInstall, ConfigAdmin, ...
+        Tracked t = new Tracked(bundle, module);
         tracked.put(bundle.getBundleId(), t);
+        if (module == null) ignore(t);
         update(t);
         writeState();
         return t;
@@ -151,8 +235,32 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
 
     @Override
     public void modifiedBundle(Bundle bundle, BundleEvent event, Tracked t) {
+        String module = module(bundle);
+        if (!java.util.Objects.equals(module, t.module)) {
+            // updated in place (FileInstall, same file) into a plugin, or out of being one
+            synchronized (t) {
+                withdraw(t);
+                t.module = module;
+                t.state = new PluginState.Stopped();
+                if (module == null) ignore(t);
+            }
+        }
         update(t);
         writeState();
+    }
+
+    /** The module class the bundle's {@value #HEADER} header names; null when it names none. */
+    private static String module(Bundle bundle) {
+        String module = bundle.getHeaders("").get(HEADER);
+        return module == null || module.isBlank() ? null : module.trim();
+    }
+
+    /** A bundle of a plugin folder without the header: listed as ignored, with a warning. */
+    private void ignore(Tracked t) {
+        Bundle b = t.bundle;
+        String reason = io.herald.host.PluginJars.noHeader(b.getSymbolicName(), b.getVersion().toString());
+        t.state = new PluginState.Ignored(reason);
+        log.warn("{}: {} (ignored; see 'herald plugins')", pluginFile(b), reason);
     }
 
     @Override
@@ -165,6 +273,7 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
     }
 
     private void update(Tracked t) {
+        if (t.module == null) return;   // ignored: nothing to start
         synchronized (t) {
             int state = t.bundle.getState();
             if (state == Bundle.ACTIVE) {
@@ -269,18 +378,25 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
      */
     private String changes(String pid, io.herald.api.config.Configuration before, io.herald.api.config.Configuration after) {
         java.util.Map<String, String> file = host.configs().fileValues(pid);
-        java.util.Set<String> keys = new java.util.TreeSet<>(before.keys());
-        keys.addAll(after.keys());
+        // the values as they are: asking the configurations for their keys would count as the plugin's reading
+        java.util.Map<String, String> was = io.herald.config.ConfigStore.values(before);
+        java.util.Map<String, String> is = io.herald.config.ConfigStore.values(after);
+        java.util.Set<String> keys = new java.util.TreeSet<>(was.keySet());
+        keys.addAll(is.keySet());
         List<String> out = new ArrayList<>();
         for (String k : keys) {
-            String now = after.get(k).orElse(null);
-            if (java.util.Objects.equals(before.get(k).orElse(null), now)) continue;
+            String now = blankToNull(is.get(k));
+            if (java.util.Objects.equals(blankToNull(was.get(k)), now)) continue;
             String written = file.get(k);
             String shown = written != null ? k + " = '" + written + "'" : k + " removed";
             if (now != null && !now.equals(written)) shown += " (in effect: " + now + ")";
             out.add(shown);
         }
         return pid + ".cfg" + (out.isEmpty() ? "" : ": " + String.join(", ", out));
+    }
+
+    private static String blankToNull(String v) {
+        return v == null || v.isBlank() ? null : v.trim();
     }
 
     private Plugin startModule(Tracked t, io.herald.api.config.Configuration config) throws ReflectiveOperationException {
@@ -325,7 +441,8 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
     /** What the extender keeps per plugin bundle. */
     static final class Tracked {
         final Bundle bundle;
-        final String module;
+        /** The module class; null for a bundle of a plugin folder without the header (ignored). */
+        String module;
         Plugin plugin;
         PluginState state = new PluginState.Stopped();
         io.herald.api.config.Configuration config;

@@ -33,6 +33,15 @@ public sealed interface PluginState {
         @Override public String toString() { return "RESOLVING, missing " + String.join("; ", missing); }
     }
 
+    /**
+     * A jar in {@code plugins/} from which nothing is started, with the reason: not a jar (zip) file, not an OSGi bundle
+     * (FileInstall does not install it), or a bundle without the {@code Herald-Plugin} header. Shown until the file is
+     * replaced by a plugin or deleted.
+     */
+    record Ignored(String reason) implements PluginState {
+        @Override public String toString() { return "IGNORED: " + reason; }
+    }
+
     /** Resolved but not started (stopped by an operator, or starting). */
     record Stopped() implements PluginState {
         @Override public String toString() { return "STOPPED"; }

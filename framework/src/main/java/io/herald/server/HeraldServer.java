@@ -84,6 +84,10 @@ public final class HeraldServer implements AutoCloseable {
     /** Entries that became ready while the gate was closed; null once it is open. */
     private List<io.herald.queue.QueueEntry> held = new ArrayList<>();
     private static final String STARTING = "herald-starting";
+    /** The files the core reads in {@link #start}: checked for unknown keys once it has read them. */
+    private static final List<String> CORE_PIDS = List.of("herald", io.herald.dns.DnsSettings.PID, QueueSettings.PID,
+            OutboundSettings.PID, SpamSettings.PID, ListenerRole.MTA.pid(), ListenerRole.SUBMISSION.pid(),
+            ListenerRole.SUBMISSIONS.pid(), io.herald.http.HttpSettings.PID);
     private final Map<ListenerRole, SmtpServer> listeners = new EnumMap<>(ListenerRole.class);
     private final io.herald.spam.LearnerFeedback spamFeedback;
     private TlsContextProvider tls;   // created on first use: tlsProvider()
@@ -122,6 +126,7 @@ public final class HeraldServer implements AutoCloseable {
         if (tls == null) {
             if (readOnly) throw new IllegalStateException("no TLS in read-only mode");
             tls = TlsContextProvider.fromConfig(configs.get("tls"), paths, identity.hostname(), Clock.systemUTC());
+            configs.checkKeys("tls");
         }
         return tls;
     }
@@ -140,6 +145,7 @@ public final class HeraldServer implements AutoCloseable {
             });
             AuthThrottle throttle = new AuthThrottle(AuthThrottle.Limits.from(auth), Clock.systemUTC(), scheduler);
             sasl = SaslService.fromConfig(auth, () -> registry.snapshot().authenticators(), throttle, authCalls, authWorkers);
+            if (!readOnly) configs.checkKeys("auth");
         }
         return sasl;
     }
@@ -206,6 +212,9 @@ public final class HeraldServer implements AutoCloseable {
         }
         startListeners();
         startHttp();
+        // The core's components have read their files (tls and auth are checked when first used): warn about the keys
+        // nothing asked for, most likely misspelt. Plugins' files are checked as each plugin starts (PlainHost).
+        for (String pid : CORE_PIDS) configs.checkKeys(pid);
         if (watchConfiguration != null) {
             configs.watch(watchConfiguration);
             closeables.add(configs::close);

@@ -72,12 +72,12 @@ public final class TlsContextProvider {
         Path cert = paths.home().resolve(tls.get("cert", "conf/tls/cert.pem"));
         Path key = paths.home().resolve(tls.get("key", "conf/tls/key.pem"));
         boolean configured = tls.get("cert").isPresent() || tls.get("key").isPresent();
+        String type = tls.get("selfsigned.key.type", "rsa");   // read either way (a key of tls.cfg), used for a self-signed one
         if (configured || Files.exists(cert) || Files.exists(key)) {
             if (!Files.isRegularFile(cert)) throw tls.invalid("cert", cert.toString(), "a readable PEM certificate file");
             if (!Files.isRegularFile(key)) throw tls.invalid("key", key.toString(), "a readable PEM private key file");
             return new TlsContextProvider(cert, key, clock, Duration.ofSeconds(1));
         }
-        String type = tls.get("selfsigned.key.type", "rsa");
         SelfSignedCertificate.KeyType keyType = switch (type.toLowerCase(java.util.Locale.ROOT)) {
             case "rsa" -> SelfSignedCertificate.KeyType.RSA;
             case "ec" -> SelfSignedCertificate.KeyType.EC;

@@ -141,6 +141,60 @@ class LauncherTest {
         assertThat(Home.pluginJars(tmp, null)).hasSize(2);
     }
 
+    /** A plugin module of these tests (package io.herald.host), named in a service file. */
+    static final String ECHO_PLUGIN = "io.herald.host.ProtocolServiceTest$EchoPlugin";
+
+    @Test
+    void aJarOfPluginsThatIsNoPluginIsReportedAndNeverCrashesATool() throws Exception {
+        Path plugins = Files.createDirectories(tmp.resolve("plugins"));
+        byte[] noise = new byte[3000];
+        new java.util.Random(3).nextBytes(noise);
+        noise[0] = 'X';   // never a zip's "PK" by chance
+        Files.write(plugins.resolve("garbage.jar"), noise);
+        java.util.jar.Manifest mf = new java.util.jar.Manifest();
+        mf.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        try (java.util.jar.JarOutputStream j = new java.util.jar.JarOutputStream(Files.newOutputStream(plugins.resolve("x.jar")), mf)) {
+            j.putNextEntry(new java.util.jar.JarEntry("a.txt"));
+            j.write('a');
+        }
+        // a plugin for the plain host: its service file names a module (a class of these tests, found through the parent)
+        try (java.util.jar.JarOutputStream j = new java.util.jar.JarOutputStream(Files.newOutputStream(plugins.resolve("echo.jar")), mf)) {
+            j.putNextEntry(new java.util.jar.JarEntry(io.herald.host.PluginJars.SERVICES));
+            j.write((ECHO_PLUGIN + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        ch.qos.logback.classic.Logger homeLog = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Home.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen = new ch.qos.logback.core.read.ListAppender<>();
+        seen.start();
+        homeLog.addAppender(seen);
+        try {
+            try (java.net.URLClassLoader loader = Home.pluginLoader(tmp)) {
+                assertThat(loader.getURLs()).extracting(u -> Path.of(u.toURI()).getFileName().toString())
+                        .as("the jar that is no jar is left off the class path").containsExactly("echo.jar", "x.jar");
+                assertThat(io.herald.host.PlainHost.discover(loader)).singleElement()
+                        .satisfies(p -> assertThat(p.getClass().getName()).isEqualTo(ECHO_PLUGIN));
+            }
+            assertThat(seen.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).hasSize(2)
+                    .anyMatch(m -> m.startsWith(plugins.resolve("garbage.jar") + ": not a jar (zip) file: ") && m.endsWith(" (ignored)"))
+                    .contains(plugins.resolve("x.jar") + ": not a Herald plugin: no " + io.herald.host.PluginJars.SERVICES
+                            + " in it (nothing is started from it)");
+            assertThat(seen.list).allMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN);
+            seen.list.clear();
+            try (java.net.URLClassLoader quiet = Home.pluginLoader(tmp, false)) {
+                assertThat(quiet.getURLs()).hasSize(2);
+            }
+            assertThat(seen.list).isEmpty();
+        } finally {
+            homeLog.detachAppender(seen);
+        }
+        // a tool goes on with its job: here it finds no store plugin and says so (exit 1), as without the bad jars
+        Files.delete(plugins.resolve("echo.jar"));
+        java.io.StringWriter err = new java.io.StringWriter();
+        assertThat(Main.execute(new java.io.PrintWriter(err, true), "--home", tmp.toString(), "mailbox", "list", "olaf@herald.test"))
+                .isEqualTo(ExitCodes.FAILURE);
+        assertThat(err.toString()).isEqualTo("herald: no mailbox store plugin is active (looked in " + plugins
+                + " and the class path)" + System.lineSeparator());
+    }
+
     @Test
     void demoAccountsAreCreatedOnceWithPrivatePasswords() throws Exception {
         InMemoryStore store = new InMemoryStore();

@@ -233,10 +233,75 @@ class FelixHostTest {
     }
 
     @Test
+    void aJarThatIsNoPluginIsReportedAndListedAsIgnoredUntilItIsReplaced() throws Exception {
+        ch.qos.logback.classic.Logger extenderLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PluginExtender.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen = new ch.qos.logback.core.read.ListAppender<>();
+        seen.start();
+        extenderLog.addAppender(seen);
+        try {
+            // 1. random bytes named .jar; 2. a jar with no OSGi headers (jar cf x.jar a.txt); 3. a bundle without Herald-Plugin
+            byte[] noise = new byte[3000];
+            new java.util.Random(7).nextBytes(noise);
+            noise[0] = 'X';   // never a zip's "PK" by chance
+            Path garbage = work.resolve("garbage.jar");
+            Files.write(garbage, noise);
+            Manifest plain = new Manifest();
+            plain.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+            Path notBundle = TestBundles.write(work.resolve("x.jar"), plain, Map.of("a.txt", "a\n".getBytes(StandardCharsets.US_ASCII)));
+            Path library = TestBundles.write(work.resolve("library.jar"), TestBundles.manifest(Map.of(
+                    "Bundle-SymbolicName", "test.library", "Bundle-Version", "1.0.0")), Map.of("a.txt", new byte[] {'a'}));
+            for (Path jar : List.of(garbage, notBundle, library)) felix.deploy(jar);
+
+            await().atMost(PATIENCE).until(() -> felix.plugins().stream().filter(p -> p.state() instanceof PluginState.Ignored).count() == 3);
+            Map<String, String> ignored = felix.plugins().stream().filter(p -> p.state() instanceof PluginState.Ignored)
+                    .collect(Collectors.toMap(PluginStatus::symbolicName, p -> ((PluginState.Ignored) p.state()).reason()));
+            assertThat(ignored.get("garbage.jar")).startsWith("not a jar (zip) file: ");
+            assertThat(ignored.get("x.jar")).isEqualTo("not an OSGi bundle: no Bundle-SymbolicName in META-INF/MANIFEST.MF");
+            assertThat(ignored.get("test.library")).isEqualTo("not a Herald plugin: bundle test.library 1.0.0 has no Herald-Plugin header");
+            assertThat(server.registry().plugins()).isEmpty();
+            Path plugins = server.paths().plugins();
+            assertThat(seen.list).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                    .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .contains(plugins.resolve("x.jar") + ": not an OSGi bundle: no Bundle-SymbolicName in META-INF/MANIFEST.MF (ignored; see 'herald plugins')",
+                            plugins.resolve("library.jar") + ": not a Herald plugin: bundle test.library 1.0.0 has no Herald-Plugin header (ignored; see 'herald plugins')")
+                    .anyMatch(m -> m.startsWith(plugins.resolve("garbage.jar") + ": not a jar (zip) file: "));
+            // what `herald plugins` prints: the server's state file
+            await().atMost(PATIENCE).until(() -> Files.readString(server.paths().data().resolve("plugins.state")).contains("garbage.jar\t\tignored\t-\tnot a jar (zip) file"));
+            assertThat(Files.readString(server.paths().data().resolve("plugins.state")))
+                    .contains("x.jar\t\tignored\t-\tnot an OSGi bundle").contains("test.library\t1.0.0\tignored\t-\tnot a Herald plugin");
+
+            // replaced by plugins under the same names: no longer ignored
+            Files.copy(TestBundles.asJar(TestBundles.built("route-local"), work), work.resolve("route.jar"));
+            writeAs(work.resolve("route.jar"), plugins.resolve("garbage.jar"));
+            Path throwing = TestBundles.write(work.resolve("throwing.jar"), TestBundles.manifest(Map.of(
+                    "Bundle-SymbolicName", "test.library", "Bundle-Version", "1.1.0",
+                    "Import-Package", "io.herald.api.plugin;version=\"[1.0,2)\"",
+                    PluginExtender.HEADER, ThrowingPlugin.class.getName())), TestBundles.classesOf(ThrowingPlugin.class));
+            writeAs(throwing, plugins.resolve("library.jar"));
+            Files.delete(plugins.resolve("x.jar"));
+            await().atMost(PATIENCE).until(() -> state("io.herald.plugin.routelocal") instanceof PluginState.Active
+                    && state("test.library") instanceof PluginState.Failed
+                    && felix.plugins().stream().noneMatch(p -> p.state() instanceof PluginState.Ignored));
+            assertThat(felix.plugins()).hasSize(2);
+            await().atMost(PATIENCE).until(() -> !Files.readString(server.paths().data().resolve("plugins.state")).contains("ignored"));
+        } finally {
+            extenderLog.detachAppender(seen);
+        }
+    }
+
+    /** Copies {@code from} to {@code target} through a temporary name in the same folder, then a rename. */
+    private static void writeAs(Path from, Path target) throws java.io.IOException {
+        Path tmp = target.resolveSibling("." + target.getFileName() + ".part");
+        Files.copy(from, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Test
     void theSystemBundleExportsTheApiAtItsDeclaredVersion() {
         String extra = felix.context().getProperty("org.osgi.framework.system.packages.extra");
         assertThat(SystemPackages.split(extra, ',')).contains(
                 "io.herald.api.plugin;version=\"1.2.0\"", "io.herald.api.routing;version=\"1.2.0\"", "io.herald.api.dns;version=\"1.0.0\"",
+                "io.herald.api.config;version=\"1.1.0\"",
                 "com.google.inject;version=\"1.4\"", "jakarta.inject;version=\"2.0.1\"", "org.slf4j;version=\"2.0.20\"");
     }
 

@@ -62,6 +62,9 @@ public final class DkimSigningHook implements SmtpHook {
     /** After the spam chain's hook (900). */
     public static final int PRIORITY = 950;
 
+    /** The keys besides {@code enabled} (conf/dkim-sign.cfg). */
+    static final List<String> KEYS = List.of("domain", "selector", "key.file", "headers", "aligned.only");
+
     static final String DEFAULT_HEADERS = "from:to:cc:subject:date:message-id:reply-to:in-reply-to:references"
             + ":mime-version:content-type:content-transfer-encoding";
 
@@ -83,7 +86,11 @@ public final class DkimSigningHook implements SmtpHook {
     }
 
     static Optional<Settings> settings(Configuration c, Path home) {
-        if (!c.getBoolean("enabled", false)) return Optional.empty();
+        boolean enabled = c.getBoolean("enabled", false);
+        // the other keys matter only while signing is on; they are read (not checked) while it is off too, so that the
+        // server does not take them for misspelt ones
+        for (String key : KEYS) c.get(key);
+        if (!enabled) return Optional.empty();
         String domain = required(c, "domain").toLowerCase(Locale.ROOT);
         if (!domain.matches("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+"))
             throw c.invalid("domain", domain, "a domain name such as example.org");

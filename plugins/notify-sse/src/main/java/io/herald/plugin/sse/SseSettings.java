@@ -39,8 +39,7 @@ record SseSettings(String path, int history, Duration keepAlive, int maxStreams,
             throw c.invalid("path", path, "a path starting with / and not ending with it, outside /admin, /health, /metrics");
         }
         Map<String, String> tokens = new HashMap<>();
-        for (String key : c.keys()) {
-            if (!key.startsWith("token.")) continue;
+        for (String key : c.keys("token.")) {
             String user = key.substring("token.".length()).toLowerCase(Locale.ROOT);
             String token = c.get(key, "").trim();
             if (user.indexOf('@') <= 0) throw c.invalid(key, "(hidden)", "token.<user@domain> = <token>");

@@ -60,8 +60,7 @@ record WebhookSettings(URI url, Format format, byte[] secret, Duration connectTi
         Duration connect = positive(c, "connectTimeout", Duration.ofSeconds(3));
         Duration timeout = positive(c, "timeout", Duration.ofSeconds(10));
         Map<String, String> headers = new LinkedHashMap<>();
-        for (String key : c.keys()) {
-            if (!key.startsWith("header.")) continue;
+        for (String key : c.keys("header.")) {
             String name = key.substring("header.".length());
             if (name.isEmpty() || !name.chars().allMatch(ch -> ch > ' ' && ch < 127 && ch != ':')) {
                 throw c.invalid(key, c.get(key, ""), "header.<Name> with a header name of visible ASCII characters");

@@ -44,8 +44,8 @@ public final class StaticRouter implements Router {
     public StaticRouter(ServerIdentity identity, Configuration config) {
         this.identity = identity;
         Route.TlsPolicy routeTls = tls(config, "route.tls");
-        for (String key : config.keys()) {
-            if (!key.startsWith("route.") || key.equals("route.tls")) continue;
+        for (String key : config.keys("route.")) {
+            if (key.equals("route.tls")) continue;
             String pattern = key.substring("route.".length()).toLowerCase(Locale.ROOT);
             List<String> hosts = hosts(config, key);
             Route.Relay relay = new Route.Relay(hosts, 0, routeTls, Optional.empty());
@@ -57,18 +57,20 @@ public final class StaticRouter implements Router {
                 exact.put(pattern, relay);
             }
         }
+        // every smarthost key is read (and checked) with or without a smarthost, so that none is taken for a misspelt one
         Optional<String> smart = config.get("smarthost").map(String::trim).filter(s -> !s.isEmpty());
+        Optional<String> user = config.get("smarthost.username").map(String::trim).filter(s -> !s.isEmpty());
+        Optional<String> password = config.get("smarthost.password");
+        Route.TlsPolicy smartTls = tls(config, "smarthost.tls");
         if (smart.isPresent()) {
-            Optional<String> user = config.get("smarthost.username").map(String::trim).filter(s -> !s.isEmpty());
-            Optional<String> password = config.get("smarthost.password");
             if (user.isPresent() != password.isPresent()) {
                 throw config.invalid(user.isPresent() ? "smarthost.password" : "smarthost.username", "",
                         "both smarthost.username and smarthost.password, or neither");
             }
             Optional<Route.Credentials> creds = user.map(u -> new Route.Credentials(u, password.get()));
-            this.smarthost = Optional.of(new Route.Relay(hosts(config, "smarthost"), 0, tls(config, "smarthost.tls"), creds));
+            this.smarthost = Optional.of(new Route.Relay(hosts(config, "smarthost"), 0, smartTls, creds));
         } else {
-            if (config.get("smarthost.username").isPresent()) {
+            if (user.isPresent()) {
                 throw config.invalid("smarthost.username", config.get("smarthost.username", ""), "set only together with smarthost");
             }
             this.smarthost = Optional.empty();

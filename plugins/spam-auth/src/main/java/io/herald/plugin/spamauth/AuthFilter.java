@@ -90,8 +90,7 @@ public final class AuthFilter implements SpamFilter {
         this.enabled = c.getBoolean("enabled", false);
         this.authservId = authservId;
         Map<String, Double> s = new LinkedHashMap<>(DEFAULT_SCORES);
-        for (String key : c.keys()) {
-            if (!key.startsWith("score.")) continue;
+        for (String key : c.keys("score.")) {
             String reason = key.substring("score.".length()).toUpperCase(Locale.ROOT);
             if (!DEFAULT_SCORES.containsKey(reason)) throw c.invalid(key, c.get(key, ""), "score.<one of " + DEFAULT_SCORES.keySet() + ">");
             try {

@@ -56,6 +56,7 @@ public final class DnsblFilter implements SpamFilter {
         this.dns = dns;
         this.skipPrivate = c.getBoolean("skip.private", true);
         List<Zone> zs = new ArrayList<>();
+        c.keys("zone.");   // the family zone.<zone>.weight|reason|codes: read below for the zones listed, known for all
         for (String z : c.getList("zones", List.of())) {
             String zone = z.toLowerCase(Locale.ROOT);
             while (zone.endsWith(".")) zone = zone.substring(0, zone.length() - 1);

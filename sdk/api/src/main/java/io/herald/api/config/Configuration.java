@@ -6,11 +6,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The configuration of one component: the keys of one {@code conf/<pid>.cfg} file (a Java properties file).
  * Values are strings; the typed getters parse them and refuse a wrong value with a
  * {@link ConfigurationException} that names the file, the key, the value and what is allowed.
+ *
+ * <p>Read every key a component knows when it starts (also those that matter only when another key is set), with the
+ * getters or {@link #keys(String)} for a family: the server warns about a key of the file that nothing read
+ * ({@code smtp.cfg: unknown key 'maxRecipent' (ignored); did you mean 'maxRecipients'?}).
  */
 @org.osgi.annotation.versioning.ProviderType
 public interface Configuration {
@@ -21,8 +26,28 @@ public interface Configuration {
     /** The raw value of a key, trimmed; empty when the key is not set. */
     Optional<String> get(String key);
 
-    /** All keys that are set. */
+    /**
+     * All keys that are set. The server takes a component that asks for every key as one that may read any of them:
+     * none of its file's keys is reported as unknown. To read a family of keys ({@code route.<domain>}), use
+     * {@link #keys(String)}.
+     */
     Set<String> keys();
+
+    /**
+     * The keys that are set and start with {@code prefix}: a family of keys such as {@code route.<domain>} or
+     * {@code header.<Name>} (prefix {@code "route."}, {@code "header."}). The server knows from this call that every
+     * key of the family is one the component reads, and reports the other keys of the file that nothing asked for as
+     * unknown (a misspelt key: a warning, the file is not refused).
+     *
+     * @since 1.1
+     */
+    default Set<String> keys(String prefix) {
+        Set<String> out = new TreeSet<>();
+        for (String k : keys()) {
+            if (k.startsWith(prefix)) out.add(k);
+        }
+        return out;
+    }
 
     default String get(String key, String defaultValue) {
         return get(key).orElse(defaultValue);
