@@ -81,6 +81,15 @@ public final class AdminClient {
             return new Response(r.statusCode(), r.body());
         } catch (java.net.ConnectException e) {
             throw new IOException("the server's admin API at " + access.url() + " does not answer (is the server running?)", e);
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new IOException("the server's admin API at " + access.url() + " did not answer " + path + " within "
+                    + timeout.toSeconds() + " s", e);
+        } catch (java.io.FileNotFoundException | NoSuchFileException e) {
+            throw e;                                   // the body's file, not the server
+        } catch (IOException e) {
+            // e.g. the JDK's "HTTP/1.1 header parser received no bytes" when the server stops while it handles the call
+            throw new IOException("the server's admin API at " + access.url() + " closed the connection without an answer"
+                    + " (did the server stop?): " + e.getMessage(), e);
         }
     }
 

@@ -65,8 +65,18 @@ final class SpamCommand implements Callable<Integer> {
             List<Path> spamFiles = files(spamDirs);
             List<Path> hamFiles = files(hamDirs);
             AdminClient client = AdminCalls.client(home);
-            for (Path f : spamFiles) learn(client, f, true);
-            for (Path f : hamFiles) learn(client, f, false);
+            List<Path> all = new ArrayList<>(spamFiles);
+            all.addAll(hamFiles);
+            for (int i = 0; i < all.size(); i++) {
+                try {
+                    learn(client, all.get(i), i < spamFiles.size());
+                } catch (Main.CommandFailedException e) {
+                    if (i == 0) throw e;                       // e.g. no learner active: nothing was sent
+                    // the server stopped or changed in the middle: say how far the training got
+                    throw new Main.CommandFailedException(e.getMessage() + "; stopped at message " + (i + 1) + " of "
+                            + all.size() + " (" + all.get(i) + "), the " + i + " before it were sent");
+                }
+            }
             Map<String, Object> flushed = AdminCalls.object(AdminCalls.answer(
                     () -> client.post("/admin/spam/flush", Map.of(), Duration.ofSeconds(60))));
             List<String[]> rows = new ArrayList<>();

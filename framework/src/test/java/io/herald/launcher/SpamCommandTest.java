@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,10 +30,14 @@ class SpamCommandTest {
     @TempDir
     Path mail;
 
-    /** A learner that keeps what it was taught (message text and label), and refuses messages containing "poison". */
+    /**
+     * A learner that keeps what it was taught (message text and label), refuses messages containing "poison", and
+     * runs {@link #onStop} for a message containing "stop the server" (then refuses it).
+     */
     static final class Recorder implements SpamLearner {
         final List<String> learnt = Collections.synchronizedList(new ArrayList<>());
         volatile int flushes;
+        volatile Runnable onStop = () -> { };
 
         @Override public void learn(MessageContent message, boolean spam) throws IOException {
             String text;
@@ -40,6 +45,10 @@ class SpamCommandTest {
                 text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
             if (text.contains("poison")) throw new IOException("cannot tokenize this one");
+            if (text.contains("stop the server")) {
+                onStop.run();
+                throw new IOException("the server stopped");
+            }
             learnt.add((spam ? "spam:" : "ham:") + text.strip());
         }
 
@@ -135,6 +144,45 @@ class SpamCommandTest {
             assertThat(r.out()).contains("failed: " + poison + ": recorder: java.io.IOException: cannot tokenize this one")
                     .contains("failed: " + empty + ": no message: the request body is empty");
             assertThat(r.out().lines()).anySatisfy(l -> assertThat(l.split(" +")).containsExactly("recorder", "2", "0", "1", "yes"));
+        }
+    }
+
+    /**
+     * The server stops while it learns a message (SIGTERM during training): the admin API's connection is closed
+     * without an answer. One line says so, with how far the training got; no stack trace, exit code 1.
+     */
+    @Test
+    void aServerThatStopsDuringTrainingIsNamedWithHowFarItGot() throws Exception {
+        RECORDER.learnt.clear();
+        message("spam/1", "one");
+        Path stop = message("spam/2", "stop the server");
+        message("spam/3", "three");
+        HeraldServer server = server(new LearnerPlugin());
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread closer = new Thread(() -> {
+            server.close();
+            closed.countDown();
+        });
+        RECORDER.onStop = () -> {                      // on the server's HTTP thread, while the call is open
+            closer.start();
+            try {
+                closed.await();                        // the listener's stop closes the connection, then interrupts us
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try {
+            Run r = herald("spam", "train", "--spam", mail.resolve("spam").toString());
+            assertThat(r.exit()).isEqualTo(ExitCodes.FAILURE);
+            assertThat(r.err()).startsWith("herald: the server's admin API at http://127.0.0.1:")
+                    .contains(" closed the connection without an answer (did the server stop?)")
+                    .endsWith("; stopped at message 2 of 3 (" + stop + "), the 1 before it were sent" + System.lineSeparator())
+                    .hasLineCount(1);
+            assertThat(RECORDER.learnt).containsExactly("spam:Subject: one\r\n\r\none");
+        } finally {
+            RECORDER.onStop = () -> { };
+            if (closer.getState() == Thread.State.NEW) server.close();
+            closer.join();
         }
     }
 
