@@ -16,8 +16,13 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -56,13 +61,21 @@ public final class DnsblFilter implements SpamFilter {
         this.dns = dns;
         this.skipPrivate = c.getBoolean("skip.private", true);
         List<Zone> zs = new ArrayList<>();
-        c.keys("zone.");   // the family zone.<zone>.weight|reason|codes: read below for the zones listed, known for all
+        // The family zone.<zone>.weight|codes|reason, for any zone (one not listed in zones yet is allowed): a key of
+        // the family with another ending (zone.bl.example.net.wieght) is refused, not silently left at its default.
+        // Keys are found by the zone's name in lower case, without trailing dots, as the zones themselves.
+        Map<String, String> zoneKeys = new HashMap<>();
+        for (String key : new TreeSet<>(c.keys("zone."))) {   // sorted: the same key is named every time
+            Matcher m = ZONE_KEY.matcher(key);
+            if (!m.matches()) throw c.invalid(key, c.get(key, ""), "a key zone.<zone>.weight, zone.<zone>.codes or zone.<zone>.reason");
+            String other = zoneKeys.put("zone." + zoneName(m.group(1)) + "." + m.group(2), key);
+            if (other != null) throw c.invalid(key, c.get(key, ""), "one key per zone and setting (" + other + " is the same)");
+        }
         for (String z : c.getList("zones", List.of())) {
-            String zone = z.toLowerCase(Locale.ROOT);
-            while (zone.endsWith(".")) zone = zone.substring(0, zone.length() - 1);
+            String zone = zoneName(z);
             if (!zone.matches("[a-z0-9]([a-z0-9_-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9_-]*[a-z0-9])?)+"))
                 throw c.invalid("zones", z, "DNS zone names such as bl.example.net");
-            String wKey = "zone." + zone + ".weight";
+            String wKey = zoneKey(zoneKeys, zone, "weight");
             double weight;
             try {
                 weight = Double.parseDouble(c.get(wKey, "3.0"));
@@ -70,10 +83,10 @@ public final class DnsblFilter implements SpamFilter {
             } catch (NumberFormatException e) {
                 throw c.invalid(wKey, c.get(wKey, ""), "a decimal number such as 3.0");
             }
-            String rKey = "zone." + zone + ".reason";
+            String rKey = zoneKey(zoneKeys, zone, "reason");
             String reason = c.get(rKey, "DNSBL_" + zone.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"));
             if (!reason.matches("[A-Z0-9_]+")) throw c.invalid(rKey, reason, "upper-case letters, digits and _");
-            String cKey = "zone." + zone + ".codes";
+            String cKey = zoneKey(zoneKeys, zone, "codes");
             List<InetAddress> codes = new ArrayList<>();
             for (String code : c.getList(cKey, List.of())) {
                 if (!code.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")) throw c.invalid(cKey, code, "addresses in 127.0.0.0/8 such as 127.0.0.2");
@@ -86,6 +99,21 @@ public final class DnsblFilter implements SpamFilter {
             zs.add(new Zone(zone, weight, reason, codes));
         }
         this.zones = List.copyOf(zs);
+    }
+
+    private static final Pattern ZONE_KEY = Pattern.compile("zone\\.(.+)\\.(weight|codes|reason)");
+
+    /** The key of the file for the zone's setting, as written (any case), else its lower-case form. */
+    private static String zoneKey(Map<String, String> zoneKeys, String zone, String setting) {
+        String key = "zone." + zone + "." + setting;
+        return zoneKeys.getOrDefault(key, key);
+    }
+
+    /** A zone's name as looked up: lower case, no trailing dots. */
+    private static String zoneName(String z) {
+        String zone = z.toLowerCase(Locale.ROOT);
+        while (zone.endsWith(".")) zone = zone.substring(0, zone.length() - 1);
+        return zone;
     }
 
     @Override

@@ -128,4 +128,26 @@ class DnsblFilterTest {
         assertThatThrownBy(() -> filter(Map.of("zone.policy.test.codes", "10.0.0.2"))).hasMessageContaining("zone.policy.test.codes");
         assertThat(new DnsblFilter(new TestConfig(Map.of()), resolver).zones()).isEmpty();
     }
+
+    /**
+     * A misspelt key of the zone.&lt;zone&gt;.* family is refused with the key (the server's unknown-key warning knows
+     * the family only by its prefix, so it would pass silently and leave the zone at its default weight); a key of a
+     * zone not listed (yet) is allowed; a zone written in capitals finds its keys written the same way, and two keys for the same zone and setting are refused.
+     */
+    @Test
+    void aMisspeltZoneKeyIsRefusedAndAZoneInCapitalsFindsItsKeys() throws Exception {
+        assertThatThrownBy(() -> filter(Map.of("zone.bl.test.wieght", "2.0")))
+                .hasMessageContaining("zone.bl.test.wieght = '2.0' is not allowed")
+                .hasMessageContaining("zone.<zone>.weight, zone.<zone>.codes or zone.<zone>.reason");
+        assertThatThrownBy(() -> filter(Map.of("zone.weight", "2.0"))).hasMessageContaining("zone.weight = '2.0'");
+        assertThat(filter(Map.of("zone.later.test.weight", "2.0")).zones()).extracting(Zone::name)
+                .containsExactly("bl.test", "policy.test");
+
+        assertThatThrownBy(() -> filter(Map.of("zone.BL.test.weight", "2.0")))
+                .hasMessageContaining("zone.bl.test.weight = '4.0' is not allowed; expected one key per zone and setting (zone.BL.test.weight is the same)");
+        SpamVerdict v = new DnsblFilter(new TestConfig(Map.of("zones", "BL.Test.", "zone.BL.Test.weight", "2.5",
+                "zone.BL.Test.reason", "CAPS")), resolver).score(from("192.0.2.99", Optional.empty()));
+        assertThat(v.score()).isEqualTo(2.5);
+        assertThat(v.reasons()).extracting(SpamVerdict.Reason::name).containsExactly("CAPS");
+    }
 }
