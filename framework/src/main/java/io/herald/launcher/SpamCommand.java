@@ -2,8 +2,11 @@ package io.herald.launcher;
 
 import io.herald.http.AdminClient;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -45,6 +48,9 @@ final class SpamCommand implements Callable<Integer> {
         @ParentCommand
         SpamCommand spam;
 
+        @Spec
+        CommandSpec commandSpec;
+
         @Option(names = "--spam", paramLabel = "DIR", description = "A folder of spam (may be given more than once).")
         List<Path> spamDirs = new ArrayList<>();
 
@@ -59,9 +65,10 @@ final class SpamCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            if (spamDirs.isEmpty() && hamDirs.isEmpty())   // a wrong command line: exit code 2, with the usage
+                throw new ParameterException(commandSpec.commandLine(), "give --spam DIR and/or --ham DIR");
             Path home = spam.parent.home();
             Logging.forTool(home);
-            if (spamDirs.isEmpty() && hamDirs.isEmpty()) throw new Main.CommandFailedException("give --spam DIR and/or --ham DIR");
             List<Path> spamFiles = files(spamDirs);
             List<Path> hamFiles = files(hamDirs);
             AdminClient client = AdminCalls.client(home);

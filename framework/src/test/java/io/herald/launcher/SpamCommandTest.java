@@ -200,9 +200,9 @@ class SpamCommandTest {
             assertThat(r.err()).isEqualTo("herald: the server refused (409): no spam learner is active (herald plugins lists "
                     + "the plugins; spam-bayes learns)" + System.lineSeparator());
 
-            Run noFolders = herald("spam", "train");
-            assertThat(noFolders.exit()).isEqualTo(ExitCodes.FAILURE);
-            assertThat(noFolders.err()).contains("give --spam DIR and/or --ham DIR");
+            Run noFolders = herald("spam", "train");       // a wrong command line, as in the table of exit codes
+            assertThat(noFolders.exit()).isEqualTo(ExitCodes.USAGE);
+            assertThat(noFolders.err()).startsWith("give --spam DIR and/or --ham DIR").contains("Usage: herald spam train");
 
             Run notAFolder = herald("spam", "train", "--ham", mail.resolve("spam/1").toString());
             assertThat(notAFolder.exit()).isEqualTo(ExitCodes.FAILURE);
