@@ -225,7 +225,10 @@ class DeliveryAgentTest {
         MemoryStore store = new MemoryStore();
         store.failure = d -> {
             // the queue's files as they were before the store wrote anything: what the disk may hold after a crash (the
-            // message files; a state file is created by the first delivery's outcome, so there was none then)
+            // message files; a state file is created by the first delivery's outcome, so there was none then).
+            // Synchronized: two recipients' deliveries run at once, and a copy raced by another thread would throw
+            // FileAlreadyExistsException, fail that delivery and count a third attempt.
+            synchronized (disk) {
             try (var files = java.nio.file.Files.list(queueDir.resolve("active"))) {
                 for (Path f : (Iterable<Path>) files::iterator) {
                     if (f.getFileName().toString().endsWith(".msg") && !java.nio.file.Files.exists(disk.resolve(f.getFileName()))) {
@@ -234,6 +237,7 @@ class DeliveryAgentTest {
                 }
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
+            }
             }
             return null;
         };
