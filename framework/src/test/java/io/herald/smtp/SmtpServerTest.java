@@ -486,6 +486,44 @@ class SmtpServerTest {
         assertThat(queue.committed.get(1).body()).isEqualTo("ab\r\n".getBytes(StandardCharsets.US_ASCII));
     }
 
+    /**
+     * An empty message is accepted the same way by DATA ("." at once) and by BDAT 0 LAST as the only chunk, as Postfix
+     * 3.7 does (250 for both; it stores its Received: field) and as RFC 5321 allows (§4.1.1.4 and §4.5.2 put no lower
+     * bound on the mail data; RFC 3030 §2 has a chunk size of 0). What is stored is never a zero-byte file: the core's
+     * own Received: field comes first (§4.4). The session goes on, and the message accepted before is kept.
+     */
+    @Test
+    void anEmptyMessageIsAcceptedAlikeByDataAndByBdatAndCarriesTheTraceField() throws Exception {
+        try (SmtpTestClient c = connect(Map.of())) {
+            c.command("EHLO client.test");
+            c.command("MAIL FROM:<a@example.org>");
+            c.command("RCPT TO:<elsa@herald.test>");
+            c.command("DATA");
+            expect(c.command("Subject: before\r\n\r\nkeep me\r\n."), 250, "2.0.0");
+            // DATA, then the end of data at once
+            expect(c.command("MAIL FROM:<a@example.org>"), 250, "2.1.0");
+            expect(c.command("RCPT TO:<elsa@herald.test>"), 250, "2.1.5");
+            expect(c.command("DATA"), 354, null);
+            SmtpTestClient.Reply data = c.command(".");
+            expect(data, 250, "2.0.0");
+            assertThat(data.last()).startsWith("250 2.0.0 Ok: queued as ");
+            // BDAT 0 LAST as the only chunk
+            expect(c.command("MAIL FROM:<a@example.org>"), 250, "2.1.0");
+            expect(c.command("RCPT TO:<olaf@herald.test>"), 250, "2.1.5");
+            SmtpTestClient.Reply bdat = c.command("BDAT 0 LAST");
+            expect(bdat, 250, "2.0.0");
+            assertThat(bdat.last()).startsWith("250 2.0.0 Ok: queued as ");
+            expectUsable(c);
+        }
+        assertThat(queue.committed).hasSize(3);
+        assertThat(queue.committed.get(0).text()).contains("keep me");
+        for (TempDirQueue.Committed empty : List.of(queue.committed.get(1), queue.committed.get(2))) {
+            assertThat(empty.body()).as("nothing of the client's").isEmpty();
+            assertThat(empty.text()).startsWith("Received: from client.test").contains("by mx.herald.test")
+                    .contains("id " + empty.id()).endsWith("\r\n");
+        }
+    }
+
     // ------------------------------------------------------------------ (6) dot-unstuffing and exact round trip
 
     @Test
