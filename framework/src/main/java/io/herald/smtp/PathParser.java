@@ -284,8 +284,9 @@ public final class PathParser {
     }
 
     /**
-     * C0 controls, DEL and the C1 controls: none is allowed anywhere in a path (RFC 5321 §4.1.2 has no control in
-     * atext, qtextSMTP or quoted-pairSMTP), and RFC 6531's UTF-8 brings no controls back (RFC 6530 §10.1 via RFC 5198).
+     * C0 controls, DEL and the C1 controls. RFC 5321 §4.1.2 has no C0 control or DEL in atext, qtextSMTP or
+     * quoted-pairSMTP. The C1 controls (U+0080-U+009F) are valid UTF-8 and so would pass RFC 6531's extension; they are
+     * refused by choice: RFC 5198 §2 keeps them out of text that is interchanged, and no address needs one.
      */
     static boolean isControl(char c) {
         return c < 0x20 || c == 0x7f || c >= 0x80 && c <= 0x9f;
