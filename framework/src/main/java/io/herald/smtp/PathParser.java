@@ -150,8 +150,8 @@ public final class PathParser {
             while (i < s.length() && s.charAt(i) != '>') i++;
             String domain = s.substring(start, i);
             checkControl(domain, "domain");
-            if (domain.isEmpty()) throw new SyntaxException(Part.ADDRESS, "Empty domain after @");
-            if (!isDomain(domain)) throw new SyntaxException(Part.ADDRESS, "Bad domain");
+            String problem = domainProblem(domain);
+            if (problem != null) throw new SyntaxException(Part.ADDRESS, problem);
         }
         String domain = s.substring(start, i);
         if (utf8Length(domain) > MAX_DOMAIN) throw new SyntaxException(Part.ADDRESS, "Domain longer than " + MAX_DOMAIN + " octets");
@@ -225,17 +225,25 @@ public final class PathParser {
      * Whether non-ASCII is allowed at all is the caller's decision.
      */
     public static boolean isDomain(String d) {
-        if (d.isEmpty() || utf8Length(d) > MAX_DOMAIN) return false;
+        return domainProblem(d) == null;
+    }
+
+    /** What makes {@code d} no Domain (see {@link #isDomain}), said for a reply; null when it is one. */
+    static String domainProblem(String d) {
+        if (d.isEmpty()) return "Empty domain after @";
+        int octets = utf8Length(d);
+        if (octets > MAX_DOMAIN) return "Domain longer than " + MAX_DOMAIN + " octets (" + octets + ")";
         for (String label : d.split("\\.", -1)) {
-            if (label.isEmpty() || label.length() > 63) return false;
-            if (label.charAt(0) == '-' || label.charAt(label.length() - 1) == '-') return false;
+            if (label.isEmpty()) return "Empty label in the domain (a dot at its start or end, or two in a row)";
+            if (label.length() > 63) return "Label of the domain longer than 63 characters";
+            if (label.charAt(0) == '-' || label.charAt(label.length() - 1) == '-') return "Label of the domain starts or ends with a hyphen";
             for (int k = 0; k < label.length(); k++) {
                 char c = label.charAt(k);
                 boolean ok = c < 0x80 ? isAsciiLetDig(c) || c == '-' : Character.isLetterOrDigit(c) || k > 0 && isMark(c);
-                if (!ok) return false;
+                if (!ok) return "Unexpected " + describe(c) + " in the domain";
             }
         }
-        return true;
+        return null;
     }
 
     /**

@@ -99,13 +99,28 @@ class PathParserTest {
             "<ab@>                            | ADDRESS   | Empty domain after @",
             "<ab@example.com                  | ADDRESS   | Path must end with >",
             "<ab@[127.0.0.1]x>                | ADDRESS   | Unexpected character 'x' after the domain",
-            "<a@@example.com>                 | ADDRESS   | Bad domain",
+            "<a@@example.com>                 | ADDRESS   | Unexpected character '@' in the domain",
+            "<a@exa_mple.com>                 | ADDRESS   | Unexpected character '_' in the domain",
+            "<a@example..com>                 | ADDRESS   | Empty label in the domain (a dot at its start or end, or two in a row)",
+            "<a@example.com.>                 | ADDRESS   | Empty label in the domain (a dot at its start or end, or two in a row)",
+            "<a@-example.com>                 | ADDRESS   | Label of the domain starts or ends with a hyphen",
+            "<a@ex ample.com>                 | ADDRESS   | Unexpected space in the domain",
     })
     void refusalsNameTheProblem(String escaped, PathParser.Part part, String message) {
         String arg = unescape(escaped);
         assertThatThrownBy(() -> PathParser.reversePath(arg))
                 .isInstanceOf(PathParser.SyntaxException.class).hasMessage(message)
                 .satisfies(e -> assertThat(((PathParser.SyntaxException) e).part()).isEqualTo(part));
+    }
+
+    @Test
+    void aDomainOverTheLimitsSaysWhich() {
+        assertThatThrownBy(() -> PathParser.forwardPath("<a@" + "x".repeat(64) + ".example>"))
+                .hasMessage("Label of the domain longer than 63 characters");
+        String longDomain = ("x".repeat(60) + ".").repeat(4) + "example";   // 251 octets
+        assertThat(PathParser.isDomain(longDomain)).isTrue();
+        assertThatThrownBy(() -> PathParser.forwardPath("<a@" + longDomain + "xxxxxxx>"))
+                .hasMessage("Domain longer than 255 octets (258)");
     }
 
     @Test

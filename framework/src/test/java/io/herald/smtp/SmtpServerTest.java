@@ -197,6 +197,8 @@ class SmtpServerTest {
                 Arguments.of("RCPT", "<el..sa@herald.test>", "5.1.3", "Two dots in a row in the local part (quote it)"),
                 Arguments.of("MAIL", "<ab>", "5.1.7", "Address must have a domain (no @)"),
                 Arguments.of("RCPT", "<elsa@>", "5.1.3", "Empty domain after @"),
+                Arguments.of("RCPT", "<elsa@herald..test>", "5.1.3", "Empty label in the domain (a dot at its start or end, or two in a row)"),
+                Arguments.of("MAIL", "<a@exa_mple.com>", "5.1.7", "Unexpected character '_' in the domain"),
                 Arguments.of("RCPT", "<el sa@herald.test>", "5.1.3", "Unexpected space in the local part"),
                 Arguments.of("MAIL", "<" + "a".repeat(65) + "@example.com>", "5.1.7", "Local part longer than 64 octets (65)"),
                 Arguments.of("RCPT", "<" + "e".repeat(65) + "@herald.test>", "5.1.3", "Local part longer than 64 octets (65)"));
