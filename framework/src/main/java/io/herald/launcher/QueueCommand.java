@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code herald queue list|show|retry|delete}: the messages waiting in the queue, per recipient, and what to do with
- * them. Works beside a running server (see {@link QueueAdmin}: reading never writes; changes are handed to the
+ * them; {@code delete --all} (narrowed by {@code --to}/{@code --from}, see {@link QueueSelection}) empties it. Works beside a running server (see {@link QueueAdmin}: reading never writes; changes are handed to the
  * server through {@code data/queue/control/}) and without one (changes go to the files directly).
  */
 @Command(name = "queue", mixinStandardHelpOptions = true, description = "Look into and act on the queue of messages to deliver.",
