@@ -161,6 +161,62 @@ class CorpusRoundTripTest {
         assertStored("elsa@herald.test", messages.size(), expected, expectedCount);
     }
 
+    /**
+     * The smallest message there is: DATA answered at once by ".", and BDAT 0 LAST as the only chunk. Both are accepted
+     * (as Postfix does) and stored in the mailbox with the fields Herald adds (Return-Path:, the spam verdict,
+     * Received:) and nothing else; a message accepted before them in the same session is stored too.
+     */
+    @Test
+    void emptyMessagesByDataAndByBdatAreStoredWithHeraldsTraceFields() throws Exception {
+        String mailbox = "anna@herald.test";
+        store.create(mailbox);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.smtpPort())) {
+            socket.setSoTimeout(30_000);
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII));
+            OutputStream out = socket.getOutputStream();
+            assertThat(reply(in)).startsWith("220 ");
+            for (String[] step : new String[][] {
+                    {"EHLO client.test", "250 "},
+                    {"MAIL FROM:<" + SENDER + ">", "250 2.1.0"}, {"RCPT TO:<" + mailbox + ">", "250 2.1.5"}, {"DATA", "354 "},
+                    {"Subject: before\r\n\r\nkept\r\n.", "250 2.0.0 Ok: queued as "},
+                    {"MAIL FROM:<" + SENDER + ">", "250 2.1.0"}, {"RCPT TO:<" + mailbox + ">", "250 2.1.5"}, {"DATA", "354 "},
+                    {".", "250 2.0.0 Ok: queued as "},
+                    {"MAIL FROM:<" + SENDER + ">", "250 2.1.0"}, {"RCPT TO:<" + mailbox + ">", "250 2.1.5"},
+                    {"BDAT 0 LAST", "250 2.0.0 Ok: queued as "},
+                    {"QUIT", "221 "}}) {
+                out.write((step[0] + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.flush();
+                assertThat(reply(in)).as(step[0]).startsWith(step[1]);
+            }
+        }
+        assertThat(server.awaitIdle(Duration.ofMinutes(1))).as("queue drained").isTrue();
+        List<String> stored = new ArrayList<>();
+        for (StoredMessage m : store.list(mailbox, Folders.INBOX)) {
+            try (InputStream in = store.content(mailbox, Folders.INBOX, m.uid()).orElseThrow().open()) {
+                stored.add(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1));
+            }
+        }
+        assertThat(stored).hasSize(3);
+        assertThat(stored).filteredOn(t -> t.endsWith("kept\r\n")).hasSize(1);
+        List<String> empty = stored.stream().filter(t -> !t.endsWith("kept\r\n")).toList();
+        assertThat(empty).hasSize(2).allSatisfy(t -> {
+            // Return-Path:, the spam verdict of the filters on the class path (X-Spam-*), Received:, and nothing else
+            assertThat(t).startsWith("Return-Path: <" + SENDER + ">\r\n").contains("\r\nReceived: from client.test ");
+            assertThat(WireFormat.stripTrace(t.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1))).as(t).isEmpty();
+        });
+    }
+
+    /** One SMTP reply, its last line (a multiline reply's earlier lines are skipped). */
+    private static String reply(java.io.BufferedReader in) throws IOException {
+        String line;
+        do {
+            line = in.readLine();
+            if (line == null) throw new IOException("the server closed the connection");
+        } while (line.length() > 3 && line.charAt(3) == '-');
+        return line;
+    }
+
     private void assertStored(String mailbox, int sent, Map<String, Path> expected, Map<String, Integer> expectedCount) throws Exception {
         assertThat(server.awaitIdle(Duration.ofMinutes(5))).as("queue drained").isTrue();
         List<StoredMessage> stored = store.list(mailbox, Folders.INBOX);

@@ -158,7 +158,7 @@ public final class DeliveryAgent implements AutoCloseable {
 
     private void attempt(QueueEntry entry) {
         if (closed) return;
-        if (queue.entry(entry.id()).orElse(null) != entry) return;   // deleted by the operator meanwhile
+        if (deleted(entry)) return;
         Instant now = clock.instant();
         ExtensionRegistry.Extensions ext = registry.snapshot();
         boolean persistFailed = false;
@@ -168,7 +168,7 @@ public final class DeliveryAgent implements AutoCloseable {
         Map<RelayKey, List<RecipientState>> relays = new LinkedHashMap<>();
         Map<RelayKey, Route.Relay> relayRoutes = new LinkedHashMap<>();
         for (RecipientState r : entry.recipients()) {
-            if (closed) return;
+            if (closed || deleted(entry)) return;   // 'herald queue delete' during the attempt: the recipient in progress finished, no more
             if (!r.due(now)) continue;
             Route route;
             try {
@@ -194,7 +194,7 @@ public final class DeliveryAgent implements AutoCloseable {
         if (!relays.isEmpty()) {
             int hops = HopCount.receivedFields(entry);
             for (Map.Entry<RelayKey, List<RecipientState>> group : relays.entrySet()) {
-                if (closed) return;
+                if (closed || deleted(entry)) return;
                 for (RecipientState next : relay(entry, relayRoutes.get(group.getKey()), group.getValue(), hops, now)) {
                     persistFailed |= !record(entry, next, failed);
                 }
@@ -220,6 +220,11 @@ public final class DeliveryAgent implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             log.debug("delivery agent closed; {} stays queued", entry.id());
         }
+    }
+
+    /** Deleted by the operator ({@code herald queue delete}) since the attempt was scheduled, or finished. */
+    private boolean deleted(QueueEntry entry) {
+        return queue.entry(entry.id()).orElse(null) != entry;
     }
 
     /** Persists a non-failed outcome now; a failed one waits for the bounce (see {@link BounceSink}). */

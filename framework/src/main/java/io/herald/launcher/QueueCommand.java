@@ -3,11 +3,16 @@ package io.herald.launcher;
 import io.herald.config.HeraldPaths;
 import io.herald.queue.QueueAdmin;
 import io.herald.queue.QueueEntry;
+import io.herald.queue.QueueSelection;
+import io.herald.smtp.PathParser;
 import io.herald.queue.RecipientState;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -18,11 +23,12 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
  * {@code herald queue list|show|retry|delete}: the messages waiting in the queue, per recipient, and what to do with
- * them. Works beside a running server (see {@link QueueAdmin}: reading never writes; changes are handed to the
+ * them; {@code delete --all} (narrowed by {@code --to}/{@code --from}, see {@link QueueSelection}) empties it. Works beside a running server (see {@link QueueAdmin}: reading never writes; changes are handed to the
  * server through {@code data/queue/control/}) and without one (changes go to the files directly).
  */
 @Command(name = "queue", mixinStandardHelpOptions = true, description = "Look into and act on the queue of messages to deliver.",
@@ -113,28 +119,77 @@ final class QueueCommand {
         @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "The queue id.")
         String id;
 
+        @Spec
+        CommandSpec commandSpec;
+
         @Option(names = "--all", description = "Every queued message.")
         boolean all;
 
         @Override
         public Integer call() throws Exception {
-            if (all == (id != null)) throw new Main.CommandFailedException("give either a queue id or --all");
+            // a wrong command line: exit code 2, with the usage
+            if (all == (id != null)) throw new ParameterException(commandSpec.commandLine(), "give either a queue id or --all");
             return answer(queue, QueueAdmin.request(queue.queueDir(), "retry " + (all ? "all" : id), Duration.ofSeconds(15), Clock.systemUTC()));
         }
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true,
-            description = "Remove a message from the queue for good; its remaining recipients get nothing and no bounce is sent.")
+            description = {"Remove a message from the queue for good; its remaining recipients get nothing and no bounce is sent.",
+                    "With --all: every queued message, or with --to and/or --from only those that match; prints how many were deleted."})
     static final class Delete implements Callable<Integer> {
         @ParentCommand
         QueueCommand queue;
 
-        @Parameters(index = "0", paramLabel = "ID", description = "The queue id.")
+        @Spec
+        CommandSpec commandSpec;
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "ID", description = "The queue id.")
         String id;
+
+        @Option(names = "--all", description = "Every queued message (narrowed by --to and --from when given).")
+        boolean all;
+
+        @Option(names = "--to", paramLabel = "DOMAIN",
+                description = "Only messages with a recipient still to do at DOMAIN (the whole message is deleted). Implies --all.")
+        String to;
+
+        @Option(names = "--from", paramLabel = "ADDRESS",
+                description = "Only messages whose envelope sender is ADDRESS ('<>' for bounces). Implies --all.")
+        String from;
 
         @Override
         public Integer call() throws Exception {
-            return answer(queue, QueueAdmin.request(queue.queueDir(), "delete " + id, Duration.ofSeconds(15), Clock.systemUTC()));
+            boolean bulk = all || to != null || from != null;
+            // a wrong command line: exit code 2, with the usage
+            if (bulk && id != null) throw new ParameterException(commandSpec.commandLine(), "give either a queue id or --all/--to/--from, not both");
+            if (!bulk && id == null) throw new ParameterException(commandSpec.commandLine(), "give a queue id, or --all (and/or --to DOMAIN, --from ADDRESS)");
+            if (!bulk) return answer(queue, QueueAdmin.request(queue.queueDir(), "delete " + id, Duration.ofSeconds(15), Clock.systemUTC()));
+            QueueSelection selection = new QueueSelection(Optional.ofNullable(to).map(this::domain), Optional.ofNullable(from).map(this::sender));
+            // each entry is deleted through the running server's queue like 'delete ID'; a long queue takes longer
+            return answer(queue, QueueAdmin.deleteAll(queue.queueDir(), selection, Duration.ofSeconds(60), Clock.systemUTC()));
+        }
+
+        private String domain(String d) {
+            String domain = d.startsWith("@") ? d.substring(1) : d;
+            if (!PathParser.isDomain(domain) && !PathParser.isAddressLiteral(domain))
+                throw new ParameterException(commandSpec.commandLine(), "--to wants a domain such as example.org, not '" + d + "'");
+            return domain;
+        }
+
+        /** The sender as the queue writes it: {@code <local@domain>}, domain lower-case; {@code <>} for the null sender. */
+        private String sender(String a) {
+            String bare = a.startsWith("<") && a.endsWith(">") ? a.substring(1, a.length() - 1) : a;
+            if (bare.isEmpty()) return "<>";
+            PathParser.Parsed parsed;
+            try {
+                parsed = PathParser.reversePath("<" + bare + ">");
+            } catch (PathParser.SyntaxException e) {
+                throw new ParameterException(commandSpec.commandLine(), "--from wants an address such as elsa@example.org or '<>', not '"
+                        + a + "': " + e.getMessage());
+            }
+            if (parsed.address().isEmpty() || !parsed.parameters().isEmpty())
+                throw new ParameterException(commandSpec.commandLine(), "--from wants one address such as elsa@example.org or '<>', not '" + a + "'");
+            return "<" + parsed.address().get() + ">";
         }
     }
 

@@ -256,6 +256,24 @@ public final class FileQueue implements MessageQueue, AutoCloseable {
         return true;
     }
 
+    /**
+     * Removes every entry the selection matches ({@code herald queue delete --all}), like {@link #delete(String)} each,
+     * with one sync of the folder at the end rather than one per entry.
+     *
+     * @return how many entries were removed
+     */
+    public int delete(QueueSelection selection) throws IOException {
+        int n = 0;
+        for (QueueEntry e : List.copyOf(entries.values())) {
+            if (entries.get(e.id()) != e || !selection.matches(e.info())) continue;
+            remove(e);
+            n++;
+        }
+        if (n > 0) forceDirectory(activeDir);
+        log.info("queue: {} entries deleted by the operator (delete all{})", n, selection.words());
+        return n;
+    }
+
     @Override
     public boolean hasRoomFor(long octets) {
         if (settings.minFreeSpace() == 0) return true;

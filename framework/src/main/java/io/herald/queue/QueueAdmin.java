@@ -94,8 +94,14 @@ public final class QueueAdmin {
         }
     }
 
+    /** Asks to delete every queued message the selection matches; the answer says how many were deleted. */
+    public static String deleteAll(Path queueDir, QueueSelection selection, Duration timeout, Clock clock) throws IOException, InterruptedException {
+        return request(queueDir, "delete all" + selection.words(), timeout, clock);
+    }
+
     /**
-     * Asks for a change: {@code retry <id>}, {@code retry all} or {@code delete <id>}. With a server running it is
+     * Asks for a change: {@code retry <id>}, {@code retry all}, {@code delete <id>} or {@code delete all} (with the
+     * words of a {@link QueueSelection}). With a server running it is
      * sent to the server and the answer awaited (at most {@code timeout}); else it is applied to the files here.
      *
      * @return the answer, e.g. {@code ok 2 recipients of 1A2B... due now}
@@ -142,8 +148,24 @@ public final class QueueAdmin {
     /** Applies a command to the files, with the lock held (no server running). */
     private static String offline(Path queueDir, String command, Clock clock) throws IOException {
         String[] w = command.trim().split(" +");
-        if (w.length != 2) return "error expected 'retry <id>|all' or 'delete <id>'";
         Path active = queueDir.resolve("active");
+        if (isDeleteAll(w)) {
+            QueueSelection selection;
+            try {
+                selection = QueueSelection.parse(w, 2);
+            } catch (IllegalArgumentException e) {
+                return "error " + e.getMessage();
+            }
+            int n = 0;
+            for (QueueEntry.EntryInfo e : scan(queueDir)) {
+                if (!selection.matches(e)) continue;
+                deleteFiles(active, e.id());
+                n++;
+            }
+            if (n > 0) FileQueue.forceDirectory(active);
+            return QueueSelection.deleted(n, selection);
+        }
+        if (w.length != 2) return "error expected 'retry <id>|all' or 'delete <id>|all'";
         List<QueueEntry.EntryInfo> entries = scan(queueDir);
         switch (w[0]) {
             case "retry" -> {
@@ -165,8 +187,7 @@ public final class QueueAdmin {
             }
             case "delete" -> {
                 if (entries.stream().noneMatch(e -> e.id().equals(w[1]))) return "error no queue entry " + w[1];
-                Files.deleteIfExists(active.resolve(w[1] + ".msg"));
-                Files.deleteIfExists(active.resolve(w[1] + ".state"));
+                deleteFiles(active, w[1]);
                 FileQueue.forceDirectory(active);
                 return "ok deleted " + w[1] + " (no bounce is sent)";
             }
@@ -174,6 +195,17 @@ public final class QueueAdmin {
                 return "error unknown command '" + w[0] + "'; expected retry or delete";
             }
         }
+    }
+
+    /** {@code delete all [to=...] [from=...]}: the id "all" cannot be a queue id (those are upper-case hex). */
+    private static boolean isDeleteAll(String[] w) {
+        return w.length >= 2 && w[0].equals("delete") && w[1].equals("all");
+    }
+
+    /** The message first: a state file without its message is removed at the next start. */
+    private static void deleteFiles(Path active, String id) throws IOException {
+        Files.deleteIfExists(active.resolve(id + ".msg"));
+        Files.deleteIfExists(active.resolve(id + ".state"));
     }
 
     /**
@@ -222,7 +254,13 @@ public final class QueueAdmin {
 
         String apply(String command) throws IOException {
             String[] w = command.split(" +");
-            if (w.length != 2) return "error expected 'retry <id>|all' or 'delete <id>'";
+            if (isDeleteAll(w)) {
+                // through the queue, one entry at a time, like 'delete <id>': an attempt running on an entry sees it
+                // gone and stops after the recipient in progress (DeliveryAgent)
+                QueueSelection selection = QueueSelection.parse(w, 2);
+                return QueueSelection.deleted(queue.delete(selection), selection);
+            }
+            if (w.length != 2) return "error expected 'retry <id>|all' or 'delete <id>|all'";
             switch (w[0]) {
                 case "retry" -> {
                     List<QueueEntry> targets = new ArrayList<>();

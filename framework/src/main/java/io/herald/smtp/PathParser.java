@@ -25,6 +25,10 @@ import java.util.Optional;
  *
  * Lengths are checked against §4.5.3.1: local part 64 octets, domain 255 octets, path 256 octets. One space
  * before the {@code <} is tolerated (many clients send {@code MAIL FROM: <a@b>}).
+ *
+ * <p>Each refusal names what is wrong at the place it was found (a control character, a space, a dot at the start of
+ * the local part, a missing {@code @}), not what the grammar expected next: {@code <a\0b@example.com>} is "control
+ * character U+0000 in the local part", never "address must have a domain".
  */
 public final class PathParser {
 
@@ -76,6 +80,7 @@ public final class PathParser {
 
     private Parsed parse(boolean reverse) throws SyntaxException {
         if (i < s.length() && s.charAt(i) == ' ') i++;
+        if (i < s.length() && isControl(s.charAt(i))) throw control(s.charAt(i), "path", Part.PATH);
         if (i >= s.length() || s.charAt(i) != '<') throw new SyntaxException(Part.PATH, "Path must be enclosed in <>");
         int start = i;
         Optional<MailAddress> address = Optional.empty();
@@ -90,7 +95,11 @@ public final class PathParser {
             i++;
             if (peek() == '@') sourceRoute();
             address = Optional.of(mailbox());
-            expect('>', Part.ADDRESS, "Path must end with >");
+            if (peek() != '>') {
+                if (isControl(peek()) && i < s.length()) throw control(peek(), "address");
+                throw new SyntaxException(Part.ADDRESS, i < s.length() ? "Unexpected " + describe(peek()) + " after the domain" : "Path must end with >");
+            }
+            i++;
         }
         if (utf8Length(s.substring(start, i)) > MAX_PATH) throw new SyntaxException(Part.ADDRESS, "Path longer than " + MAX_PATH + " octets");
         boolean nonAscii = !s.substring(start, i).chars().allMatch(c -> c < 0x80);
@@ -99,30 +108,50 @@ public final class PathParser {
 
     /** A-d-l = At-domain *( "," At-domain ) ":" -- accepted and ignored (RFC 5321 §4.1.1.3). */
     private void sourceRoute() throws SyntaxException {
+        // <@example.com>: no ':' before the '>', so no source route but a mailbox without its local part
+        int colon = s.indexOf(':', i);
+        int close = s.indexOf('>', i);
+        if (colon < 0 || close >= 0 && close < colon) throw new SyntaxException(Part.ADDRESS, "Empty local part");
         do {
             expect('@', Part.ADDRESS, "Bad source route");
             int start = i;
             while (i < s.length() && ",:>".indexOf(s.charAt(i)) < 0) i++;
-            if (!isDomain(s.substring(start, i)) && !isAddressLiteral(s.substring(start, i)))
-                throw new SyntaxException(Part.ADDRESS, "Bad domain in source route");
+            String domain = s.substring(start, i);
+            checkControl(domain, "source route");
+            if (!isDomain(domain) && !isAddressLiteral(domain)) throw new SyntaxException(Part.ADDRESS, "Bad domain in source route");
         } while (peek() == ',' && i++ >= 0);
         expect(':', Part.ADDRESS, "Bad source route");
     }
 
     private MailAddress mailbox() throws SyntaxException {
-        String local = peek() == '"' ? quotedString() : dotString();
+        boolean quoted = peek() == '"';
+        String local = quoted ? quotedString() : dotString();
         if (local.isEmpty()) throw new SyntaxException(Part.ADDRESS, "Empty local part");
-        if (utf8Length(local) > MAX_LOCAL_PART) throw new SyntaxException(Part.ADDRESS, "Local part longer than " + MAX_LOCAL_PART + " octets");
-        expect('@', Part.ADDRESS, "Address must have a domain");
+        // RFC 5321 §4.5.3.1.1; §4.5.3.1.9 allows 501 for a path over a limit, and RFC 3463 X.1.7/X.1.3 name it
+        int octets = utf8Length(local);
+        if (octets > MAX_LOCAL_PART) throw new SyntaxException(Part.ADDRESS, "Local part longer than " + MAX_LOCAL_PART + " octets (" + octets + ")");
+        if (peek() != '@') {
+            if (i >= s.length() || peek() == '>') throw new SyntaxException(Part.ADDRESS, "Address must have a domain (no @)");
+            if (quoted) throw new SyntaxException(Part.ADDRESS, "Unexpected " + describe(peek()) + " after the quoted local part");
+            throw new SyntaxException(Part.ADDRESS, "Unexpected " + describe(peek()) + " in the local part");
+        }
+        i++;
         int start = i;
         if (peek() == '[') {
             int close = s.indexOf(']', i);
-            if (close < 0) throw new SyntaxException(Part.ADDRESS, "Unterminated address literal");
+            if (close < 0) {
+                checkControl(s.substring(start), "address literal");
+                throw new SyntaxException(Part.ADDRESS, "Unterminated address literal");
+            }
             i = close + 1;
+            checkControl(s.substring(start, i), "address literal");
             if (!isAddressLiteral(s.substring(start, i))) throw new SyntaxException(Part.ADDRESS, "Bad address literal");
         } else {
             while (i < s.length() && s.charAt(i) != '>') i++;
-            if (!isDomain(s.substring(start, i))) throw new SyntaxException(Part.ADDRESS, "Bad domain");
+            String domain = s.substring(start, i);
+            checkControl(domain, "domain");
+            String problem = domainProblem(domain);
+            if (problem != null) throw new SyntaxException(Part.ADDRESS, problem);
         }
         String domain = s.substring(start, i);
         if (utf8Length(domain) > MAX_DOMAIN) throw new SyntaxException(Part.ADDRESS, "Domain longer than " + MAX_DOMAIN + " octets");
@@ -132,9 +161,14 @@ public final class PathParser {
     /** Dot-string = Atom *("." Atom). */
     private String dotString() throws SyntaxException {
         int start = i;
-        while (i < s.length() && (MailAddress.isAtext(s.charAt(i)) || s.charAt(i) == '.')) i++;
+        while (i < s.length() && (MailAddress.isAtext(s.charAt(i)) && !isControl(s.charAt(i)) || s.charAt(i) == '.')) i++;
         String local = s.substring(start, i);
-        if (!MailAddress.isDotString(local)) throw new SyntaxException(Part.ADDRESS, "Bad local part");
+        if (i < s.length() && isControl(s.charAt(i))) throw control(s.charAt(i), "local part");
+        if (local.startsWith(".")) throw new SyntaxException(Part.ADDRESS, "Local part starts with a dot (quote it)");
+        if (local.endsWith(".")) throw new SyntaxException(Part.ADDRESS, "Local part ends with a dot (quote it)");
+        if (local.contains("..")) throw new SyntaxException(Part.ADDRESS, "Two dots in a row in the local part (quote it)");
+        if (i < s.length() && s.charAt(i) == '"') throw new SyntaxException(Part.ADDRESS, "Quote inside an unquoted local part");
+        if (!local.isEmpty() && !MailAddress.isDotString(local)) throw new SyntaxException(Part.ADDRESS, "Bad local part");
         return local;
     }
 
@@ -148,9 +182,12 @@ public final class PathParser {
             if (c == '"') return b.toString();
             if (c == '\\') {
                 // quoted-pairSMTP = %d92 %d32-126
+                if (i < s.length() && isControl(s.charAt(i))) throw control(s.charAt(i), "quoted local part");
                 if (i >= s.length() || !(isPrintable(s.charAt(i)) || s.charAt(i) >= 0x80))
                     throw new SyntaxException(Part.ADDRESS, "Bad quoted pair");
                 b.append(s.charAt(i++));
+            } else if (isControl(c)) {
+                throw control(c, "quoted local part");
             } else if (isPrintable(c) && c != '"' && c != '\\' || c >= 0x80) {
                 b.append(c); // qtextSMTP = %d32-33 / %d35-91 / %d93-126, plus UTF-8 (RFC 6531)
             } else {
@@ -163,12 +200,14 @@ public final class PathParser {
     private Map<String, String> parameters() throws SyntaxException {
         Map<String, String> params = new LinkedHashMap<>();
         if (i == s.length()) return params;
+        if (isControl(s.charAt(i))) throw control(s.charAt(i), "text after the path", Part.PATH);
         if (s.charAt(i) != ' ') throw new SyntaxException(Part.PATH, "Unexpected text after path");
         for (String item : s.substring(i).split(" ")) {
             if (item.isEmpty()) continue;
             int eq = item.indexOf('=');
             String keyword = (eq < 0 ? item : item.substring(0, eq)).toUpperCase(Locale.ROOT);
             String value = eq < 0 ? "" : item.substring(eq + 1);
+            checkControl(item, "parameter", Part.PARAMETER);
             if (!keyword.matches("[A-Z0-9][A-Z0-9-]*")) throw new SyntaxException(Part.PARAMETER, "Bad parameter keyword");
             // esmtp-value = 1*(%d33-60 / %d62-126), plus UTF-8 (RFC 6531)
             if (eq >= 0 && (value.isEmpty() || !value.chars().allMatch(c -> c >= 33 && c <= 126 && c != '=' || c >= 0x80)))
@@ -186,17 +225,25 @@ public final class PathParser {
      * Whether non-ASCII is allowed at all is the caller's decision.
      */
     public static boolean isDomain(String d) {
-        if (d.isEmpty() || utf8Length(d) > MAX_DOMAIN) return false;
+        return domainProblem(d) == null;
+    }
+
+    /** What makes {@code d} no Domain (see {@link #isDomain}), said for a reply; null when it is one. */
+    static String domainProblem(String d) {
+        if (d.isEmpty()) return "Empty domain after @";
+        int octets = utf8Length(d);
+        if (octets > MAX_DOMAIN) return "Domain longer than " + MAX_DOMAIN + " octets (" + octets + ")";
         for (String label : d.split("\\.", -1)) {
-            if (label.isEmpty() || label.length() > 63) return false;
-            if (label.charAt(0) == '-' || label.charAt(label.length() - 1) == '-') return false;
+            if (label.isEmpty()) return "Empty label in the domain (a dot at its start or end, or two in a row)";
+            if (label.length() > 63) return "Label of the domain longer than 63 characters";
+            if (label.charAt(0) == '-' || label.charAt(label.length() - 1) == '-') return "Label of the domain starts or ends with a hyphen";
             for (int k = 0; k < label.length(); k++) {
                 char c = label.charAt(k);
                 boolean ok = c < 0x80 ? isAsciiLetDig(c) || c == '-' : Character.isLetterOrDigit(c) || k > 0 && isMark(c);
-                if (!ok) return false;
+                if (!ok) return "Unexpected " + describe(c) + " in the domain";
             }
         }
-        return true;
+        return null;
     }
 
     /**
@@ -242,6 +289,36 @@ public final class PathParser {
 
     private static boolean isAsciiLetDig(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    }
+
+    /**
+     * C0 controls, DEL and the C1 controls. RFC 5321 §4.1.2 has no C0 control or DEL in atext, qtextSMTP or
+     * quoted-pairSMTP. The C1 controls (U+0080-U+009F) are valid UTF-8 and so would pass RFC 6531's extension; they are
+     * refused by choice: RFC 5198 §2 keeps them out of text that is interchanged, and no address needs one.
+     */
+    static boolean isControl(char c) {
+        return c < 0x20 || c == 0x7f || c >= 0x80 && c <= 0x9f;
+    }
+
+    private static SyntaxException control(char c, String where) {
+        return control(c, where, Part.ADDRESS);
+    }
+
+    private static SyntaxException control(char c, String where, Part part) {
+        return new SyntaxException(part, String.format("Control character U+%04X in the %s", (int) c, where));
+    }
+
+    private static void checkControl(String text, String where) throws SyntaxException {
+        checkControl(text, where, Part.ADDRESS);
+    }
+
+    private static void checkControl(String text, String where, Part part) throws SyntaxException {
+        for (int k = 0; k < text.length(); k++) if (isControl(text.charAt(k))) throw control(text.charAt(k), where, part);
+    }
+
+    /** A character named for a reply: a space is easy to miss in a quoted 'x'. */
+    private static String describe(char c) {
+        return c == ' ' ? "space" : c < 0x80 ? "character '" + c + "'" : String.format("character U+%04X", (int) c);
     }
 
     private static boolean isPrintable(char c) {

@@ -53,6 +53,47 @@ class DeliveryAgentTest {
         }
     }
 
+    /**
+     * 'herald queue delete' (one id or --all) while an attempt runs on the entry: the recipient in progress ends (its
+     * copy is delivered whole, or not at all when the file is gone before it was opened), the ones after it are not
+     * tried, and the entry is not tried again.
+     */
+    @Test
+    void anEntryDeletedDuringItsAttemptStopsAfterTheRecipientInProgress() throws Exception {
+        MemoryStore store = new MemoryStore();
+        java.util.concurrent.CountDownLatch inProgress = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch deleted = new java.util.concurrent.CountDownLatch(1);
+        store.failure = d -> {
+            if (d.mailbox().startsWith("alice")) {
+                inProgress.countDown();
+                try {
+                    if (!deleted.await(30, TimeUnit.SECONDS)) throw new AssertionError("not deleted in time");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return null;
+        };
+        QueueSettings settings = fastSettings();
+        FileQueue q = new FileQueue(dir, settings);
+        String id;
+        try (DeliveryAgent agent = new DeliveryAgent(q, registry(List.of(allLocal()), store), settings, BounceSink.NONE)) {
+            agent.start();
+            id = commit(q, envelope("s@example.org", "alice@herald.test", "bob@herald.test", "carol@herald.test"),
+                    bytes("Subject: x\r\n\r\nx\r\n"), List.of());
+            assertThat(inProgress.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(q.delete(id)).isTrue();
+            deleted.countDown();
+        } finally {
+            q.close();   // after the agent's close: the attempt has ended
+        }
+        // alice was in progress (here her copy is read after the delete, so it fails and is not retried); bob and
+        // carol, after her, are not even tried
+        assertThat(store.calls).containsOnlyKeys(id + "/alice@herald.test");
+        assertThat(q.entry(id)).isEmpty();
+        assertThat(dir.resolve("active").resolve(id + ".msg")).doesNotExist();
+    }
+
     @Test
     void restartRedeliversOnlyUnfinishedRecipients() throws Exception {
         QueueSettings slow = new QueueSettings(Duration.ofHours(1), Duration.ofHours(1), Duration.ofDays(5), 2, 4, 0);

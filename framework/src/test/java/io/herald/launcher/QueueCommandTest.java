@@ -11,10 +11,7 @@ import io.herald.server.HeraldServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,16 +45,10 @@ class QueueCommandTest {
         }
     }
 
-    static String run(String... args) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            int rc = Main.execute(args);
-            return rc + "\n" + out.toString(StandardCharsets.UTF_8);
-        } finally {
-            System.setOut(saved);
-        }
+    /** The exit code, a newline, then standard output; args include {@code --home}. */
+    String run(String... args) {
+        HeraldRun r = HeraldRun.in(home, java.util.Arrays.copyOfRange(args, 2, args.length));
+        return r.exit() + "\n" + r.out();
     }
 
     @Test
@@ -97,7 +88,7 @@ class QueueCommandTest {
             assertThat(server.queue().entry(id)).isEmpty();
             assertThat(run("--home", h, "queue", "show", id)).startsWith("1\n");
             assertThat(run("--home", h, "queue", "delete", "NOSUCHID")).startsWith("1\n");
-            assertThat(run("--home", h, "queue", "retry")).startsWith("1\n");
+            assertThat(run("--home", h, "queue", "retry")).startsWith("2\n");   // a wrong command line
         }
         // no server: the tool changes the files itself
         assertThat(QueueAdmin.serverRunning(home.resolve("data/queue"))).isFalse();
@@ -108,6 +99,89 @@ class QueueCommandTest {
                 .isBeforeOrEqualTo(java.time.Instant.now());
         assertThat(run("--home", h, "queue", "delete", second)).startsWith("0\n").contains("deleted " + second);
         assertThat(QueueAdmin.scan(home.resolve("data/queue"))).isEmpty();
+    }
+
+    HeraldRun herald(String... args) {
+        return HeraldRun.in(home, args);
+    }
+
+    @Test
+    void deleteAllAndItsFiltersBesideTheRunningServerThenWithoutIt() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            Unreachable.port = s.getLocalPort();   // closed again below: connection refused
+        }
+        String elsaToOlaf;
+        String elsaToKristoff;
+        String annaToSven;
+        String bounce;
+        try (HeraldServer server = HeraldServer.builder().home(home).set("smtp", "port", "-1").set("submission", "port", "-1")
+                .set("submissions", "port", "-1").set("queue", "retry.initial", "1h").set("queue", "retry.max", "1h")
+                .plugins(List.of(new Unreachable())).start()) {
+            elsaToOlaf = commit(server.queue(), envelope("elsa@arendelle.test", "olaf@northmountain.test"), bytes("a\r\n"), List.of());
+            elsaToKristoff = commit(server.queue(), envelope("elsa@arendelle.test", "kristoff@ice.test"), bytes("b\r\n"), List.of());
+            annaToSven = commit(server.queue(), envelope("anna@arendelle.test", "sven@northmountain.test", "kristoff@ice.test"),
+                    bytes("c\r\n"), List.of());
+            bounce = commit(server.queue(), envelope(null, "hans@southern-isles.test"), bytes("d\r\n"), List.of());
+
+            // wrong command lines: exit code 2 with the usage, and nothing is deleted
+            for (List<String> wrong : List.of(List.of("queue", "delete", elsaToOlaf, "--all"), List.of("queue", "delete"),
+                    List.of("queue", "delete", elsaToOlaf, "--to", "ice.test"), List.of("queue", "delete", "--from", "a@b.test", bounce),
+                    List.of("queue", "delete", "--to", "not a domain"), List.of("queue", "delete", "--from", "el sa@arendelle.test"))) {
+                HeraldRun r = herald(wrong.toArray(String[]::new));
+                assertThat(r.exit()).as(wrong.toString()).isEqualTo(2);
+                assertThat(r.err()).as(wrong.toString()).contains("Usage: herald queue delete").contains("--all");
+            }
+            assertThat(server.queue().size()).isEqualTo(4);
+
+            // both filters: messages from elsa with a recipient at northmountain.test (the domain in any case)
+            HeraldRun r = herald("queue", "delete", "--to", "NorthMountain.test", "--from", "<elsa@Arendelle.TEST>");
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).contains("deleted 1 message with a recipient at northmountain.test from <elsa@arendelle.test> (no bounce is sent)\n");
+            assertThat(server.queue().entry(elsaToOlaf)).isEmpty();
+            // --to alone: every message with a recipient still to do there, whole (anna's to sven as well)
+            assertThat(herald("queue", "delete", "--to", "ice.test").out()).contains("deleted 2 messages with a recipient at ice.test (no bounce is sent)\n");
+            assertThat(server.queue().entry(elsaToKristoff)).isEmpty();
+            assertThat(server.queue().entry(annaToSven)).isEmpty();
+            // nothing matches: 0, exit code 0
+            r = herald("queue", "delete", "--all", "--from", "nobody@arendelle.test");
+            assertThat(r.exit()).isZero();
+            assertThat(r.out()).contains("deleted 0 messages from <nobody@arendelle.test> (no bounce is sent)\n");
+            assertThat(server.queue().size()).isEqualTo(1);
+        }
+        // no server: the tool deletes the files itself
+        assertThat(QueueAdmin.serverRunning(home.resolve("data/queue"))).isFalse();
+        assertThat(herald("queue", "delete", "--from", "<>").out()).contains("deleted 1 message from <> (no bounce is sent)\n");
+        assertThat(QueueAdmin.scan(home.resolve("data/queue"))).isEmpty();
+        assertThat(home.resolve("data/queue/active")).isEmptyDirectory();
+    }
+
+    @Test
+    void deleteAllEmptiesTheQueueBesideTheRunningServerAndWithoutIt() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            Unreachable.port = s.getLocalPort();
+        }
+        for (boolean running : new boolean[] {true, false}) {
+            try (HeraldServer server = HeraldServer.builder().home(home).set("smtp", "port", "-1").set("submission", "port", "-1")
+                    .set("submissions", "port", "-1").set("queue", "retry.initial", "1h").set("queue", "retry.max", "1h")
+                    .plugins(List.of(new Unreachable())).start()) {
+                for (int i = 0; i < 5; i++) {
+                    commit(server.queue(), envelope("elsa@arendelle.test", "olaf" + i + "@northmountain.test"), bytes("x\r\n"), List.of());
+                }
+                if (running) {
+                    HeraldRun r = herald("queue", "delete", "--all");
+                    assertThat(r.exit()).as(r.err()).isZero();
+                    assertThat(r.out()).contains("deleted 5 messages (no bounce is sent)\n");
+                    assertThat(server.queue().size()).isZero();
+                    assertThat(herald("queue", "list").out()).contains("0 messages queued");
+                }
+            }
+            if (!running) {
+                HeraldRun r = herald("queue", "delete", "--all");
+                assertThat(r.exit()).as(r.err()).isZero();
+                assertThat(r.out()).contains("deleted 5 messages (no bounce is sent)\n");
+                assertThat(QueueAdmin.scan(home.resolve("data/queue"))).isEmpty();
+            }
+        }
     }
 
     @Test

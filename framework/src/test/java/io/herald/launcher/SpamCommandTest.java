@@ -9,8 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,23 +73,8 @@ class SpamCommandTest {
         protected void configure() { }
     }
 
-    record Run(int exit, String out, String err) { }
-
-    Run herald(String... args) {
-        java.io.PrintStream old = System.out;
-        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-        StringWriter err = new StringWriter();
-        System.setOut(new java.io.PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            String[] all = new String[args.length + 2];
-            all[0] = "--home";
-            all[1] = home.toString();
-            System.arraycopy(args, 0, all, 2, args.length);
-            int exit = Main.execute(new PrintWriter(err, true), all);
-            return new Run(exit, buf.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(old);
-        }
+    HeraldRun herald(String... args) {
+        return HeraldRun.in(home, args);
     }
 
     HeraldServer server(HeraldPlugin plugin) throws IOException {
@@ -117,7 +100,7 @@ class SpamCommandTest {
         message("ham/x", "lunch tomorrow?");
         try (HeraldServer server = server(new LearnerPlugin())) {
             int flushesBefore = RECORDER.flushes;
-            Run r = herald("spam", "train", "--spam", mail.resolve("spam").toString(), "--ham", mail.resolve("ham").toString());
+            HeraldRun r = herald("spam", "train", "--spam", mail.resolve("spam").toString(), "--ham", mail.resolve("ham").toString());
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(RECORDER.learnt).containsExactly(
                     "spam:Subject: buy now\r\n\r\nbuy now", "spam:Subject: cheap pills\r\n\r\ncheap pills",
@@ -138,7 +121,7 @@ class SpamCommandTest {
         Path empty = mail.resolve("spam/4");
         Files.writeString(empty, "");
         try (HeraldServer server = server(new LearnerPlugin())) {
-            Run r = herald("spam", "train", "--spam", mail.resolve("spam").toString());
+            HeraldRun r = herald("spam", "train", "--spam", mail.resolve("spam").toString());
             assertThat(r.exit()).isEqualTo(ExitCodes.FAILURE);
             assertThat(RECORDER.learnt).hasSize(2);
             assertThat(r.out()).contains("failed: " + poison + ": recorder: java.io.IOException: cannot tokenize this one")
@@ -172,7 +155,7 @@ class SpamCommandTest {
             }
         };
         try {
-            Run r = herald("spam", "train", "--spam", mail.resolve("spam").toString());
+            HeraldRun r = herald("spam", "train", "--spam", mail.resolve("spam").toString());
             assertThat(r.exit()).isEqualTo(ExitCodes.FAILURE);
             assertThat(r.err()).startsWith("herald: the server's admin API at http://127.0.0.1:")
                     .contains(" closed the connection without an answer (did the server stop?)")
@@ -190,21 +173,21 @@ class SpamCommandTest {
     void withoutALearnerOrAServerOrFoldersItSaysWhyInOneLine() throws Exception {
         message("spam/1", "one");
         String spam = mail.resolve("spam").toString();
-        Run none = herald("spam", "train", "--spam", spam);
+        HeraldRun none = herald("spam", "train", "--spam", spam);
         assertThat(none.exit()).isEqualTo(ExitCodes.FAILURE);
         assertThat(none.err()).startsWith("herald: no running server").hasLineCount(1);
 
         try (HeraldServer server = server(new NoLearnerPlugin())) {
-            Run r = herald("spam", "train", "--spam", spam);
+            HeraldRun r = herald("spam", "train", "--spam", spam);
             assertThat(r.exit()).isEqualTo(ExitCodes.FAILURE);
             assertThat(r.err()).isEqualTo("herald: the server refused (409): no spam learner is active (herald plugins lists "
                     + "the plugins; spam-bayes learns)" + System.lineSeparator());
 
-            Run noFolders = herald("spam", "train");       // a wrong command line, as in the table of exit codes
+            HeraldRun noFolders = herald("spam", "train");       // a wrong command line, as in the table of exit codes
             assertThat(noFolders.exit()).isEqualTo(ExitCodes.USAGE);
             assertThat(noFolders.err()).startsWith("give --spam DIR and/or --ham DIR").contains("Usage: herald spam train");
 
-            Run notAFolder = herald("spam", "train", "--ham", mail.resolve("spam/1").toString());
+            HeraldRun notAFolder = herald("spam", "train", "--ham", mail.resolve("spam/1").toString());
             assertThat(notAFolder.exit()).isEqualTo(ExitCodes.FAILURE);
             assertThat(notAFolder.err()).contains("not a folder: " + mail.resolve("spam/1"));
 

@@ -70,6 +70,82 @@ class PathParserTest {
                 .satisfies(e -> assertThat(((PathParser.SyntaxException) e).part()).isEqualTo(PathParser.Part.PARAMETER));
     }
 
+    /** Each refusal names what is wrong where it was found, not what the grammar expected next. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+            "<a\\u0000b@example.com>          | ADDRESS   | Control character U+0000 in the local part",
+            "<a\\u0001@example.com>           | ADDRESS   | Control character U+0001 in the local part",
+            "<a\\u007fb@example.com>          | ADDRESS   | Control character U+007F in the local part",
+            "<a\\u0085b@example.com>          | ADDRESS   | Control character U+0085 in the local part",
+            "<\\u0000@example.com>            | ADDRESS   | Control character U+0000 in the local part",
+            "<\"a\\u0000b\"@example.com>    | ADDRESS   | Control character U+0000 in the quoted local part",
+            "<\"a\\\\u0000b\"@example.com> | ADDRESS  | Control character U+0000 in the quoted local part",
+            "<ab@exa\\u0000mple.com>          | ADDRESS   | Control character U+0000 in the domain",
+            "<ab@[127.0.0.1\\u0000]>          | ADDRESS   | Control character U+0000 in the address literal",
+            "<@a\\u0000.example:ab@b.example> | ADDRESS   | Control character U+0000 in the source route",
+            "<ab@example.com>\\u0000          | PATH      | Control character U+0000 in the text after the path",
+            "\\u0000<ab@example.com>          | PATH      | Control character U+0000 in the path",
+            "<ab@example.com> SIZE=1\\u0000   | PARAMETER | Control character U+0000 in the parameter",
+            "<a b@example.com>                | ADDRESS   | Unexpected space in the local part",
+            "<ab\"@example.com>              | ADDRESS   | Quote inside an unquoted local part",
+            "<\"ab@example.com>              | ADDRESS   | Unterminated quoted string",
+            "<\"a\"b@example.com>           | ADDRESS   | Unexpected character 'b' after the quoted local part",
+            "<\"\"@example.com>             | ADDRESS   | Empty local part",
+            "<@example.com>                   | ADDRESS   | Empty local part",
+            "<.ab@example.com>                | ADDRESS   | Local part starts with a dot (quote it)",
+            "<ab.@example.com>                | ADDRESS   | Local part ends with a dot (quote it)",
+            "<a..b@example.com>               | ADDRESS   | Two dots in a row in the local part (quote it)",
+            "<ab>                             | ADDRESS   | Address must have a domain (no @)",
+            "<ab@>                            | ADDRESS   | Empty domain after @",
+            "<ab@example.com                  | ADDRESS   | Path must end with >",
+            "<ab@[127.0.0.1]x>                | ADDRESS   | Unexpected character 'x' after the domain",
+            "<a@@example.com>                 | ADDRESS   | Unexpected character '@' in the domain",
+            "<a@exa_mple.com>                 | ADDRESS   | Unexpected character '_' in the domain",
+            "<a@example..com>                 | ADDRESS   | Empty label in the domain (a dot at its start or end, or two in a row)",
+            "<a@example.com.>                 | ADDRESS   | Empty label in the domain (a dot at its start or end, or two in a row)",
+            "<a@-example.com>                 | ADDRESS   | Label of the domain starts or ends with a hyphen",
+            "<a@ex ample.com>                 | ADDRESS   | Unexpected space in the domain",
+    })
+    void refusalsNameTheProblem(String escaped, PathParser.Part part, String message) {
+        String arg = unescape(escaped);
+        assertThatThrownBy(() -> PathParser.reversePath(arg))
+                .isInstanceOf(PathParser.SyntaxException.class).hasMessage(message)
+                .satisfies(e -> assertThat(((PathParser.SyntaxException) e).part()).isEqualTo(part));
+    }
+
+    @Test
+    void aDomainOverTheLimitsSaysWhich() {
+        assertThatThrownBy(() -> PathParser.forwardPath("<a@" + "x".repeat(64) + ".example>"))
+                .hasMessage("Label of the domain longer than 63 characters");
+        String longDomain = ("x".repeat(60) + ".").repeat(4) + "example";   // 251 octets
+        assertThat(PathParser.isDomain(longDomain)).isTrue();
+        assertThatThrownBy(() -> PathParser.forwardPath("<a@" + longDomain + "xxxxxxx>"))
+                .hasMessage("Domain longer than 255 octets (258)");
+    }
+
+    @Test
+    void aLocalPartOverSixtyFourOctetsSaysHowLongItIs() {
+        assertThatThrownBy(() -> PathParser.forwardPath("<" + "a".repeat(65) + "@example.com>"))
+                .hasMessage("Local part longer than 64 octets (65)");
+        // octets, not characters: 33 two-octet letters are 66 octets
+        assertThatThrownBy(() -> PathParser.forwardPath("<" + "\u00f6".repeat(33) + "@example.com>"))
+                .hasMessage("Local part longer than 64 octets (66)");
+    }
+
+    /** {@code \\uXXXX} escapes in the table above (a CSV source cannot carry a NUL literally). */
+    private static String unescape(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int k = 0; k < s.length(); k++) {
+            if (s.startsWith("\\u", k) && k + 6 <= s.length()) {
+                b.append((char) Integer.parseInt(s.substring(k + 2, k + 6), 16));
+                k += 5;
+            } else {
+                b.append(s.charAt(k));
+            }
+        }
+        return b.toString();
+    }
+
     @Test
     void domainsAndLiterals() {
         assertThat(PathParser.isDomain("mx1.herald.test")).isTrue();

@@ -131,6 +131,14 @@ class SmtpServerTest {
                 Arguments.of("RCPT parameter", mail, "RCPT TO:<elsa@herald.test> NOTIFY=NEVER", 555, "5.5.4", false),
                 Arguments.of("bad recipient address", mail, "RCPT TO:<el sa@herald.test>", 501, "5.1.3", false),
                 Arguments.of("null recipient", mail, "RCPT TO:<>", 501, "5.1.3", false),
+                Arguments.of("NUL in sender local part", ehlo, "MAIL FROM:<a\u0000b@example.com>", 501, "5.1.7", false),
+                Arguments.of("NUL in recipient local part", mail, "RCPT TO:<el\u0000sa@herald.test>", 501, "5.1.3", false),
+                Arguments.of("DEL in recipient domain", mail, "RCPT TO:<elsa@herald\u007f.test>", 501, "5.1.3", false),
+                Arguments.of("unbalanced quote in sender", ehlo, "MAIL FROM:<\"ab@example.com>", 501, "5.1.7", false),
+                Arguments.of("empty sender local part", ehlo, "MAIL FROM:<@example.com>", 501, "5.1.7", false),
+                Arguments.of("dot at the end of recipient local part", mail, "RCPT TO:<elsa.@herald.test>", 501, "5.1.3", false),
+                Arguments.of("recipient without @", mail, "RCPT TO:<elsa>", 501, "5.1.3", false),
+                Arguments.of("sender local part of 65 octets", ehlo, "MAIL FROM:<" + "a".repeat(65) + "@example.com>", 501, "5.1.7", false),
                 Arguments.of("VRFY", ehlo, "VRFY elsa", 252, "2.5.0", false),
                 Arguments.of("VRFY without argument", ehlo, "VRFY", 501, "5.5.4", false),
                 Arguments.of("HELP", ehlo, "HELP", 214, "2.0.0", false),
@@ -165,6 +173,61 @@ class SmtpServerTest {
             if (closes) assertThat(c.closedByServer()).isTrue();
             else expectUsable(c);
         }
+    }
+
+    /**
+     * Malformed addresses: the reply names the problem where it is (a NUL in the local part was "Address must have a
+     * domain"), and the next valid command of the same kind works; a message accepted before is kept.
+     */
+    static Stream<Arguments> malformedAddresses() {
+        return Stream.of(
+                // where (MAIL or RCPT), path, enhanced code, text
+                Arguments.of("MAIL", "<a\u0000b@example.com>", "5.1.7", "Control character U+0000 in the local part"),
+                Arguments.of("RCPT", "<el\u0000sa@herald.test>", "5.1.3", "Control character U+0000 in the local part"),
+                Arguments.of("MAIL", "<a\u001bb@example.com>", "5.1.7", "Control character U+001B in the local part"),
+                Arguments.of("RCPT", "<\"el\u0000sa\"@herald.test>", "5.1.3", "Control character U+0000 in the quoted local part"),
+                Arguments.of("RCPT", "<elsa@herald\u0000.test>", "5.1.3", "Control character U+0000 in the domain"),
+                Arguments.of("MAIL", "<\"ab@example.com>", "5.1.7", "Unterminated quoted string"),
+                Arguments.of("RCPT", "<el\"sa@herald.test>", "5.1.3", "Quote inside an unquoted local part"),
+                Arguments.of("RCPT", "<\"el\"sa@herald.test>", "5.1.3", "Unexpected character 's' after the quoted local part"),
+                Arguments.of("MAIL", "<@example.com>", "5.1.7", "Empty local part"),
+                Arguments.of("RCPT", "<\"\"@herald.test>", "5.1.3", "Empty local part"),
+                Arguments.of("MAIL", "<.ab@example.com>", "5.1.7", "Local part starts with a dot (quote it)"),
+                Arguments.of("RCPT", "<elsa.@herald.test>", "5.1.3", "Local part ends with a dot (quote it)"),
+                Arguments.of("RCPT", "<el..sa@herald.test>", "5.1.3", "Two dots in a row in the local part (quote it)"),
+                Arguments.of("MAIL", "<ab>", "5.1.7", "Address must have a domain (no @)"),
+                Arguments.of("RCPT", "<elsa@>", "5.1.3", "Empty domain after @"),
+                Arguments.of("RCPT", "<elsa@herald..test>", "5.1.3", "Empty label in the domain (a dot at its start or end, or two in a row)"),
+                Arguments.of("MAIL", "<a@exa_mple.com>", "5.1.7", "Unexpected character '_' in the domain"),
+                Arguments.of("RCPT", "<el sa@herald.test>", "5.1.3", "Unexpected space in the local part"),
+                Arguments.of("MAIL", "<" + "a".repeat(65) + "@example.com>", "5.1.7", "Local part longer than 64 octets (65)"),
+                Arguments.of("RCPT", "<" + "e".repeat(65) + "@herald.test>", "5.1.3", "Local part longer than 64 octets (65)"));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("malformedAddresses")
+    void malformedAddressesGetAPreciseReplyAndTheSessionGoesOn(String where, String path, String enhanced, String text) throws Exception {
+        try (SmtpTestClient c = connect(Map.of())) {
+            c.command("EHLO client.test");
+            // a message accepted before the bad command is not lost by it
+            expect(c.command("MAIL FROM:<first@example.org>"), 250, "2.1.0");
+            expect(c.command("RCPT TO:<olaf@herald.test>"), 250, "2.1.5");
+            c.command("DATA");
+            expect(c.command("Subject: first\r\n\r\nkeep me\r\n."), 250, "2.0.0");
+            if (where.equals("RCPT")) expect(c.command("MAIL FROM:<sender@example.org>"), 250, "2.1.0");
+            SmtpTestClient.Reply r = c.command((where.equals("MAIL") ? "MAIL FROM:" : "RCPT TO:") + path);
+            expect(r, 501, enhanced);
+            assertThat(r.last()).isEqualTo("501 " + enhanced + " " + text);
+            // the next valid command of the same kind works, and so does the rest of the transaction
+            if (where.equals("MAIL")) expect(c.command("MAIL FROM:<sender@example.org>"), 250, "2.1.0");
+            expect(c.command("RCPT TO:<elsa@herald.test>"), 250, "2.1.5");
+            c.command("DATA");
+            expect(c.command("Subject: second\r\n\r\nhi\r\n."), 250, "2.0.0");
+            expectUsable(c);
+        }
+        assertThat(queue.committed).hasSize(2);
+        assertThat(queue.committed.get(0).text()).contains("keep me");
+        assertThat(queue.committed.get(1).envelope().recipients()).extracting(Object::toString).containsExactly("elsa@herald.test");
     }
 
     @Test
@@ -423,6 +486,44 @@ class SmtpServerTest {
         assertThat(queue.committed).hasSize(2);
         assertThat(queue.committed.get(0).body()).isEqualTo(expected.toByteArray());
         assertThat(queue.committed.get(1).body()).isEqualTo("ab\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * An empty message is accepted the same way by DATA ("." at once) and by BDAT 0 LAST as the only chunk, as Postfix
+     * 3.7 does (250 for both; it stores its Received: field) and as RFC 5321 allows (§4.1.1.4 and §4.5.2 put no lower
+     * bound on the mail data; RFC 3030 §2 has a chunk size of 0). What is stored is never a zero-byte file: the core's
+     * own Received: field comes first (§4.4). The session goes on, and the message accepted before is kept.
+     */
+    @Test
+    void anEmptyMessageIsAcceptedAlikeByDataAndByBdatAndCarriesTheTraceField() throws Exception {
+        try (SmtpTestClient c = connect(Map.of())) {
+            c.command("EHLO client.test");
+            c.command("MAIL FROM:<a@example.org>");
+            c.command("RCPT TO:<elsa@herald.test>");
+            c.command("DATA");
+            expect(c.command("Subject: before\r\n\r\nkeep me\r\n."), 250, "2.0.0");
+            // DATA, then the end of data at once
+            expect(c.command("MAIL FROM:<a@example.org>"), 250, "2.1.0");
+            expect(c.command("RCPT TO:<elsa@herald.test>"), 250, "2.1.5");
+            expect(c.command("DATA"), 354, null);
+            SmtpTestClient.Reply data = c.command(".");
+            expect(data, 250, "2.0.0");
+            assertThat(data.last()).startsWith("250 2.0.0 Ok: queued as ");
+            // BDAT 0 LAST as the only chunk
+            expect(c.command("MAIL FROM:<a@example.org>"), 250, "2.1.0");
+            expect(c.command("RCPT TO:<olaf@herald.test>"), 250, "2.1.5");
+            SmtpTestClient.Reply bdat = c.command("BDAT 0 LAST");
+            expect(bdat, 250, "2.0.0");
+            assertThat(bdat.last()).startsWith("250 2.0.0 Ok: queued as ");
+            expectUsable(c);
+        }
+        assertThat(queue.committed).hasSize(3);
+        assertThat(queue.committed.get(0).text()).contains("keep me");
+        for (TempDirQueue.Committed empty : List.of(queue.committed.get(1), queue.committed.get(2))) {
+            assertThat(empty.body()).as("nothing of the client's").isEmpty();
+            assertThat(empty.text()).startsWith("Received: from client.test").contains("by mx.herald.test")
+                    .contains("id " + empty.id()).endsWith("\r\n");
+        }
     }
 
     // ------------------------------------------------------------------ (6) dot-unstuffing and exact round trip
