@@ -55,6 +55,8 @@ public final class PlainHost {
     private final HeraldPaths paths;
     private final boolean readOnly;
     private final DnsResolver dns;
+    /** Protocol services told to stop accepting and not yet stopped: told once only. */
+    private final Set<ProtocolService> notAccepting = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public PlainHost(ExtensionRegistry registry, ConfigStore configs, HeraldPaths paths, ServerIdentity identity,
                      MailboxEventPublisher events, Clock clock, boolean readOnly) {
@@ -215,8 +217,27 @@ public final class PlainHost {
     }
 
     /**
-     * Withdraws a plugin: stops its protocol services (listeners unbound, sessions closed), removes its contributions
-     * from the registry and closes those that are {@link AutoCloseable}.
+     * The first step of a stop: each of these protocol services stops accepting connections
+     * ({@link ProtocolService#stopAccepting}), all before any session is ended; each at most once, however often it
+     * is asked. A service that throws is logged; its {@link ProtocolService#stop} unbinds it later.
+     */
+    public void stopAccepting(List<ProtocolService> services) {
+        if (readOnly) return;
+        for (ProtocolService s : services) {
+            if (!notAccepting.add(s)) continue;
+            try {
+                s.stopAccepting();
+                log.info("protocol service {} stopped accepting connections", s.name());
+            } catch (Exception | LinkageError e) {
+                log.warn("protocol service {}: stopping accepting failed: {}", s.name(), e.toString(), e);
+            }
+        }
+    }
+
+    /**
+     * Withdraws a plugin: its protocol services stop accepting (all of them, before any ends its sessions), then stop
+     * (listeners unbound, sessions closed); its contributions are removed from the registry and those that are
+     * {@link AutoCloseable} closed.
      */
     public void stop(Plugin plugin) {
         stop(plugin, !readOnly);
@@ -225,7 +246,9 @@ public final class PlainHost {
     private void stop(Plugin plugin, boolean stopServices) {
         List<ProtocolService> services = plugin.protocolServices();
         if (stopServices) {
+            stopAccepting(services);
             for (int i = services.size() - 1; i >= 0; i--) stopService(plugin, services.get(i));
+            services.forEach(notAccepting::remove);
         }
         registry.remove(plugin.name());
         for (Object o : plugin.distinctContributions()) {

@@ -247,9 +247,6 @@ public final class HeraldServer implements AutoCloseable {
             configs.addListener(role.pid(), ConfigStore.listener(c -> SmtpSettings.from(role, c),
                     c -> server.reconfigure(SmtpSettings.from(role, c))));
         }
-        // closed before the listeners (closeables close in reverse order): every listener stops accepting and tells its
-        // sessions at once, so that they drain side by side, each within its shutdownGrace, not one after another
-        closeables.add(() -> listeners.values().forEach(SmtpServer::beginStop));
     }
 
     /**
@@ -441,8 +438,18 @@ public final class HeraldServer implements AutoCloseable {
         return new ActiveMailboxStore(registry);
     }
 
+    /**
+     * Stops the server. First every listener stops accepting connections, all at once: the SMTP listeners (which also
+     * tell their sessions, so that they drain side by side, each within its {@code shutdownGrace}) and the plugins'
+     * protocol services (IMAP, POP3: {@link io.herald.api.protocol.ProtocolService#stopAccepting}), so that no new
+     * client is taken by one listener while another drains. Then the components close in the reverse order of their
+     * start (the SMTP listeners wait for their sessions, the queue for its commits), and the plugins stop last (their
+     * sessions end: IMAP {@code * BYE}, POP3 {@code -ERR}).
+     */
     @Override
     public void close() {
+        listeners.values().forEach(SmtpServer::beginStop);
+        host.stopAccepting(registry.snapshot().protocolServices());
         for (int i = closeables.size() - 1; i >= 0; i--) {
             try {
                 closeables.get(i).close();

@@ -18,6 +18,11 @@ import java.util.Optional;
  * domain nor an existing mailbox) is refused here with {@code 550 5.1.1} (RFC 3463: bad destination mailbox
  * address): accepting it would only turn into a bounce later, sent to an envelope sender that may be forged.
  *
+ * <p>A user removed from the file ({@code herald user remove}; {@link UserDatabase#wasRemoved}) is refused the same
+ * way, as an unknown user, although its mailbox is kept in the store (where route-local would find it): removing a
+ * user stops its mail, deleting its mail is left to the operator. {@code postmaster} is never refused here
+ * (RFC 5321 §4.5.1: route-local takes it to the postmaster's mailbox).
+ *
  * <p>Creating a user's missing mailbox is the one side effect, and it is idempotent: routing the same recipient
  * again (at delivery time) finds the mailbox and changes nothing.
  */
@@ -46,6 +51,7 @@ public final class AliasRouter implements Router {
         var target = users.resolveAlias(recipient.canonical());
         try {
             if (target.isEmpty()) {
+                if (users.wasRemoved(recipient.canonical()) && !recipient.isPostmaster()) return noSuchUser(recipient);
                 mailboxes.provision(recipient.canonical()); // a user added while the server runs: route-local finds it
                 return Route.pass();
             }
@@ -54,6 +60,10 @@ public final class AliasRouter implements Router {
             // fail closed (Router contract): 451 4.3.0 at RCPT, a deferred delivery later
             throw new IllegalStateException("cannot create the mailbox for <" + recipient + ">: " + e.getMessage(), e);
         }
+        return noSuchUser(recipient);
+    }
+
+    private static Route noSuchUser(MailAddress recipient) {
         return Route.refuse(MAILBOX_UNAVAILABLE, BAD_DESTINATION_MAILBOX, "<" + recipient + ">: no such user here");
     }
 

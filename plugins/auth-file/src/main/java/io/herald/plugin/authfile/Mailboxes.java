@@ -14,7 +14,8 @@ import java.util.logging.Logger;
  * store's default folders: INBOX and the special-use folders) the first time the server needs it: a delivery to
  * the user or to an alias leading to it (checked at RCPT time), or a successful login. The file can be changed
  * while the server runs ({@link UserDatabase#snapshot()} reads it again), so there is no start-up list to keep in
- * step: whoever is in the file now can receive, whoever is not relies on a mailbox existing in the store. Only the
+ * step: whoever is in the file now can receive, a user removed from it cannot (its mailbox is kept), and any other
+ * address relies on a mailbox existing in the store. Only the
  * {@link MailboxStore} API is used, so any store plugin works.
  *
  * <p>Stateless and thread-safe: {@link MailboxStore#create} does nothing for a mailbox that exists, so two sessions provisioning
@@ -37,7 +38,8 @@ public final class Mailboxes {
 
     /**
      * Whether mail for this mailbox address can be delivered: it is a user of the file in a local domain (its
-     * mailbox is created now if it has none), or the store has a mailbox of that name (e.g. the postmaster's).
+     * mailbox is created now if it has none), or it is no user removed from the file and the store has a mailbox of
+     * that name (e.g. the postmaster's).
      *
      * @throws MailboxException when the store cannot create the user's mailbox
      * @throws IllegalStateException when no store is active (yet): the caller answers "try later", never "no"
@@ -45,6 +47,7 @@ public final class Mailboxes {
     public boolean canReceive(String mailbox) throws MailboxException {
         String m = UserDatabase.canonical(mailbox);
         if (provision(m)) return true;
+        if (users.wasRemoved(m)) return false;   // its mailbox is kept, not its mail
         return store.exists(m);
     }
 
@@ -70,8 +73,9 @@ public final class Mailboxes {
      * does: from memory, with a look at the file's attributes at most once a second.
      */
     public boolean answersWithoutBlocking(String address) {
-        if (!store.existsWithoutBlocking()) return false;
         String m = UserDatabase.canonical(address);
+        if (users.wasRemoved(m)) return true;   // refused without asking the store
+        if (!store.existsWithoutBlocking()) return false;
         return users.user(m).isEmpty() || !isLocal(m) || store.exists(m);
     }
 

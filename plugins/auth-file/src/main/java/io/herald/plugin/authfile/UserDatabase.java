@@ -41,7 +41,14 @@ import java.util.logging.Logger;
  * # address           scram-sha-256:iterations:salt:StoredKey:ServerKey   (base64)
  * elsa@herald.test    scram-sha-256:100000:q0bH...==:9F2r...=:Xk1o...=
  * alias postmaster@herald.test -> elsa@herald.test
+ * removed anna@herald.test
  * </pre>
+ *
+ * <p>A {@code removed} line is what {@link #remove} leaves of a user: mail to the address is refused at RCPT
+ * ({@code 550 5.1.1}, {@link AliasRouter}) although its mailbox is kept in the store (removing a user never deletes
+ * mail), and an alias to it leads nowhere. {@link #add} of the same address takes the line away again (the user then
+ * finds the kept mailbox). A hand-written file may leave it out: then the kept mailbox receives as any mailbox of
+ * the store that is not a user (the postmaster's) does.
  *
  * <p>No password is ever stored: PLAIN and LOGIN are verified by recomputing the keys from the stored salt and
  * iteration count ({@link ScramCredential#matches}); SCRAM-SHA-256 uses the keys directly.
@@ -62,18 +69,21 @@ public final class UserDatabase implements UserAdmin {
     static final String SCHEME = "scram-sha-256";
     public static final int DEFAULT_ITERATIONS = 100_000;
 
-    /** The parsed file. */
-    public record Snapshot(Map<String, ScramCredential> users, Map<String, String> aliases) {
+    /** The parsed file; {@code removed}: the addresses of removed users that are no user now. */
+    public record Snapshot(Map<String, ScramCredential> users, Map<String, String> aliases, java.util.Set<String> removed) {
         public Snapshot {
             users = Collections.unmodifiableMap(new TreeMap<>(users));
             aliases = Collections.unmodifiableMap(new TreeMap<>(aliases));
+            java.util.TreeSet<String> gone = new java.util.TreeSet<>(removed);
+            gone.removeAll(users.keySet());   // a user added again by hand, its removed line left: a user
+            removed = Collections.unmodifiableSet(gone);
         }
     }
 
     private final Path file;
     private final int iterations;
     private final Clock clock;
-    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of());
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), java.util.Set.of());
     private volatile Object stamp = "none";
     private volatile Instant lastCheck;
 
@@ -124,6 +134,14 @@ public final class UserDatabase implements UserAdmin {
         return Optional.ofNullable(snapshot().users().get(canonical(address)));
     }
 
+    /**
+     * Whether the address was a user of the file that {@link #remove} removed and that is no user now: its mailbox
+     * (if it had one) is kept, but it receives no mail.
+     */
+    public boolean wasRemoved(String address) {
+        return snapshot().removed().contains(canonical(address));
+    }
+
     /** The mailbox an alias leads to (following alias chains, at most 10 deep). */
     public Optional<String> resolveAlias(String address) {
         Snapshot s = snapshot();
@@ -147,6 +165,7 @@ public final class UserDatabase implements UserAdmin {
             if (content.users.containsKey(a)) throw new IllegalArgumentException("user " + a + " exists already");
             if (content.aliases.containsKey(a)) throw new IllegalArgumentException(a + " is an alias");
             content.users.put(a, c);
+            content.removed.remove(a);
         });
     }
 
@@ -165,7 +184,10 @@ public final class UserDatabase implements UserAdmin {
     public boolean remove(String address) throws IOException {
         String a = canonical(address);
         boolean[] removed = new boolean[1];
-        update(content -> removed[0] = content.users.remove(a) != null);
+        update(content -> {
+            removed[0] = content.users.remove(a) != null;
+            if (removed[0]) content.removed.add(a);   // its mail is refused from now on; its mailbox stays
+        });
         return removed[0];
     }
 
@@ -227,6 +249,7 @@ public final class UserDatabase implements UserAdmin {
     private static final class Content {
         final TreeMap<String, ScramCredential> users = new TreeMap<>();
         final TreeMap<String, String> aliases = new TreeMap<>();
+        final java.util.TreeSet<String> removed = new java.util.TreeSet<>();
     }
 
     private interface Change {
@@ -235,7 +258,7 @@ public final class UserDatabase implements UserAdmin {
 
     private static Snapshot parse(Path file) throws IOException {
         Content c = load(file);
-        return new Snapshot(c.users, c.aliases);
+        return new Snapshot(c.users, c.aliases, c.removed);
     }
 
     private static Content load(Path file) throws IOException {
@@ -252,7 +275,11 @@ public final class UserDatabase implements UserAdmin {
             String line = raw.strip();
             if (line.isEmpty() || line.startsWith("#")) continue;
             try {
-                if (line.startsWith("alias ")) {
+                if (line.startsWith("removed ")) {
+                    String address = canonical(line.substring(8));
+                    if (address.isEmpty() || address.contains(" ")) throw new IllegalArgumentException("expected 'removed <address>'");
+                    c.removed.add(address);
+                } else if (line.startsWith("alias ")) {
                     String[] parts = line.substring(6).split("->");
                     if (parts.length != 2) throw new IllegalArgumentException("expected 'alias <address> -> <address>'");
                     c.aliases.put(canonical(parts[0]), canonical(parts[1]));
@@ -277,11 +304,13 @@ public final class UserDatabase implements UserAdmin {
         b.append("# Herald users (auth-file plugin). Edit with 'bin/herald user'. One user per line:\n");
         b.append("# <address> ").append(SCHEME).append(":<iterations>:<salt>:<StoredKey>:<ServerKey>   (base64; RFC 5802/7677)\n");
         b.append("# alias <address> -> <address>\n");
+        b.append("# removed <address>   (a removed user: mail to it is refused, its mailbox is kept; 'herald user add' takes it back)\n");
         Base64.Encoder e = Base64.getEncoder();
         c.users.forEach((a, k) -> b.append(a).append(' ').append(SCHEME).append(':').append(k.iterations()).append(':')
                 .append(e.encodeToString(k.salt())).append(':').append(e.encodeToString(k.storedKey())).append(':')
                 .append(e.encodeToString(k.serverKey())).append('\n'));
         c.aliases.forEach((a, t) -> b.append("alias ").append(a).append(" -> ").append(t).append('\n'));
+        c.removed.forEach(a -> { if (!c.users.containsKey(a)) b.append("removed ").append(a).append('\n'); });
         return b.toString();
     }
 

@@ -290,4 +290,62 @@ class UserDatabaseTest {
         assertThat(router.routeWithoutBlocking(env, new MailAddress("carl", "herald.test"))).isEmpty();
         assertThat(store.creates).isEqualTo(2);
     }
+
+    /**
+     * 'herald user remove' (another process, beside the running server) stops the user's mail: RCPT is refused as for
+     * an unknown user (550 5.1.1), directly and through an alias, while the mailbox and its mail stay in the store;
+     * 'herald user add' of the same address makes it a user again, with the kept mailbox.
+     */
+    @Test
+    void aRemovedUserIsRefusedAtRcptAndItsMailboxIsKept() throws Exception {
+        UserDatabase server = db();
+        UserDatabase cli = db();
+        AliasRouter router = new AliasRouter(server, mailboxes(server));
+        Envelope env = new Envelope(Optional.empty(), List.of(), Map.of());
+        cli.add("anna@herald.test", "Anna-pass-123456".toCharArray());
+        cli.addAlias("info@herald.test", "anna@herald.test");
+        clock.now = clock.now.plus(Duration.ofSeconds(1));
+        assertThat(router.route(env, new MailAddress("anna", "herald.test"))).isEqualTo(Route.pass());
+        assertThat(store.exists("anna@herald.test")).isTrue();
+
+        assertThat(cli.remove("Anna@herald.test")).isTrue();
+        assertThat(Files.readString(dir.resolve("users"))).contains("\nremoved anna@herald.test\n");
+        assertThat(cli.list()).isEmpty();
+        clock.now = clock.now.plus(Duration.ofSeconds(1));
+        Route.Refuse refused = new Route.Refuse(550, "5.1.1", "<anna@herald.test>: no such user here");
+        assertThat(router.route(env, new MailAddress("Anna", "herald.test")))
+                .isEqualTo(new Route.Refuse(550, "5.1.1", "<Anna@herald.test>: no such user here"));
+        assertThat(router.routeWithoutBlocking(env, new MailAddress("anna", "herald.test"))).contains(refused);
+        assertThat(router.route(env, new MailAddress("info", "herald.test")))
+                .isEqualTo(new Route.Refuse(550, "5.1.1", "<info@herald.test>: no such user here"));
+        assertThat(store.exists("anna@herald.test")).as("the mailbox is kept").isTrue();
+        // the postmaster is never refused (RFC 5321 §4.5.1), even when it was once a user of the file
+        cli.add("postmaster@herald.test", "Pm-pass-1234567".toCharArray());
+        cli.remove("postmaster@herald.test");
+        clock.now = clock.now.plus(Duration.ofSeconds(1));
+        assertThat(router.route(env, new MailAddress("postmaster", "herald.test"))).isEqualTo(Route.pass());
+        // a second remove finds no user; the address stays refused
+        assertThat(cli.remove("anna@herald.test")).isFalse();
+        assertThat(server.wasRemoved("anna@herald.test")).isTrue();
+
+        cli.add("anna@herald.test", "Anna-pass-654321".toCharArray());
+        clock.now = clock.now.plus(Duration.ofSeconds(1));
+        assertThat(Files.readString(dir.resolve("users"))).doesNotContain("removed anna@herald.test");
+        assertThat(router.route(env, new MailAddress("anna", "herald.test"))).isEqualTo(Route.pass());
+        assertThat(router.route(env, new MailAddress("info", "herald.test"))).isEqualTo(Route.local("anna@herald.test"));
+        assertThat(store.creates).as("the kept mailbox is used again, not created").isEqualTo(1);
+    }
+
+    /** A user line and a removed line for one address (a file edited by hand): the address is a user. */
+    @Test
+    void aUserLineWinsOverARemovedLine() throws Exception {
+        UserDatabase db = db();
+        db.add("anna@herald.test", "Anna-pass-123456".toCharArray());
+        Files.writeString(dir.resolve("users"), Files.readString(dir.resolve("users")) + "removed anna@herald.test\nremoved bert@herald.test\n");
+        clock.now = clock.now.plus(Duration.ofSeconds(1));
+        UserDatabase server = db();
+        assertThat(server.wasRemoved("anna@herald.test")).isFalse();
+        assertThat(server.wasRemoved("BERT@herald.test")).isTrue();
+        assertThat(server.list()).containsExactly("anna@herald.test");
+    }
 }

@@ -35,8 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The IMAP listeners (a {@link ProtocolService}): IMAP with STARTTLS on {@code port} (default 2143) and IMAP over
  * implicit TLS on {@code tls.port} (default 2993), on Apache MINA like the SMTP core. Sessions run their commands on
- * a fixed pool of {@code threads} workers, never on MINA's I/O threads. Stopping unbinds both ports and ends every
- * session with {@code * BYE}.
+ * a fixed pool of {@code threads} workers, never on MINA's I/O threads. Stopping unbinds both ports (at the start
+ * of a server stop, {@link #stopAccepting()}, with every other listener) and ends every session with {@code * BYE}.
  */
 @Singleton
 public final class ImapServer implements ProtocolService {
@@ -109,11 +109,17 @@ public final class ImapServer implements ProtocolService {
         log.info("IMAP listener {} on {}", name, a.getLocalAddress());
     }
 
+    /** Unbinds both ports (a new client is refused at connect); the sessions go on until {@link #stop()}. */
+    @Override
+    public synchronized void stopAccepting() {
+        for (NioSocketAcceptor a : acceptors.values()) a.unbind();
+    }
+
     @Override
     public synchronized void stop() {
+        stopAccepting();   // both ports first: neither takes a client while the other's sessions are ended
         List<CloseFuture> closing = new ArrayList<>();
         for (NioSocketAcceptor a : acceptors.values()) {
-            a.unbind();
             for (IoSession io : a.getManagedSessions().values()) {
                 ImapSession s = (ImapSession) io.getAttribute(SESSION);
                 if (s != null) s.shutdown();

@@ -85,6 +85,11 @@ final class Pop3Listener implements AutoCloseable {
         return name;
     }
 
+    /** Unbinds: a new client is refused at connect; the sessions go on until {@link #close()}. */
+    synchronized void stopAccepting() {
+        if (acceptor != null) acceptor.unbind();
+    }
+
     /** Unbinds, tells idle clients the server is going away, closes every session (no UPDATE). */
     @Override
     public synchronized void close() {

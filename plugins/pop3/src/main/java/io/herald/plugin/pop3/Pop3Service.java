@@ -70,8 +70,15 @@ public final class Pop3Service implements ProtocolService {
         listeners.add(l);
     }
 
+    /** Both listeners stop accepting (a new client is refused at connect); the sessions go on until {@link #stop()}. */
+    @Override
+    public synchronized void stopAccepting() {
+        for (Pop3Listener l : listeners) l.stopAccepting();
+    }
+
     @Override
     public synchronized void stop() {
+        stopAccepting();   // both first: the TLS listener takes no client while the STLS listener's sessions end
         for (Pop3Listener l : listeners) l.close();
         listeners.clear();
         workers.shutdown();

@@ -11,8 +11,11 @@ import java.util.Map;
  * (its notification sinks, say) is registered, on the host's thread. It binds the listeners and returns; it must not
  * wait for clients. {@link #stop} is called once when the plugin is withdrawn (bundle stopped, updated or removed,
  * its configuration changed, the server shutting down) and returns only when the listeners are unbound and the
- * sessions closed, so that a restarted plugin can bind the same ports at once. A host that only reads (command-line
- * tools beside a running server) never starts protocol services.
+ * sessions closed, so that a restarted plugin can bind the same ports at once. Before it, {@link #stopAccepting} is
+ * called: when the server stops, for every listener of the server at once (the SMTP listeners and every plugin's),
+ * at the start of the stop, so that no listener takes new clients while the others end their sessions; when one
+ * plugin is withdrawn, for all of that plugin's services. A host that only reads (command-line tools beside a running
+ * server) never starts protocol services.
  *
  * <p><b>Failure policy.</b> A {@link #start} that throws fails the whole plugin: the services of the plugin already
  * started are stopped again and its contributions are not registered (the plugin is FAILED, with the exception as
@@ -31,7 +34,21 @@ public interface ProtocolService {
     /** Binds the listeners. Called once. */
     void start() throws Exception;
 
-    /** Unbinds the listeners and closes the sessions. Called once, after a successful {@link #start}. */
+    /**
+     * Stops accepting connections (unbinds the listeners: a new client is refused at connect), and returns without
+     * waiting for anything else: the sessions already open go on until {@link #stop}. Called at most once, after a
+     * successful {@link #start} and before {@link #stop}, which must unbind too (it may be called without this).
+     * The default does nothing, so a service that does not implement it takes new clients until its {@link #stop}.
+     *
+     * @since 1.1
+     */
+    default void stopAccepting() throws Exception {
+    }
+
+    /**
+     * Unbinds the listeners (if {@link #stopAccepting} has not) and closes the sessions. Called once, after a
+     * successful {@link #start}.
+     */
     void stop() throws Exception;
 
     /**

@@ -5,7 +5,9 @@
  *
  * <p>Part of Herald's extension API. Exported to plugin bundles at a semantic version: raise the minor version for
  * an addition, the major version for any change that breaks a plugin compiled against the previous one.
+ *
+ * <p>1.1: {@code ProtocolService.stopAccepting()}, the first step of a stop (every listener stops accepting at once).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.herald.api.protocol;
