@@ -21,8 +21,8 @@ import static org.assertj.core.api.Assertions.fail;
  */
 class IsolationIT extends DistHarness {
 
-    void isolates(String file, byte[] jar, String expectedLinePattern) throws Exception {
-        isolates(file, jar, expectedLinePattern, null);
+    DistributionIT.Server isolates(String file, byte[] jar, String expectedLinePattern) throws Exception {
+        return isolates(file, jar, expectedLinePattern, null);
     }
 
     /**
@@ -33,7 +33,7 @@ class IsolationIT extends DistHarness {
      *                    delivery-time call deferring the recipient and counting for the circuit breaker), and a
      *                    message accepted just before the router registered would wait that long per attempt.
      */
-    void isolates(String file, byte[] jar, String expectedLinePattern, String activeFirst) throws Exception {
+    DistributionIT.Server isolates(String file, byte[] jar, String expectedLinePattern, String activeFirst) throws Exception {
         Path smtpCfg = home.resolve("conf/smtp.cfg");
         // A short time limit for plugin calls, so that a hanging plugin costs seconds, not minutes.
         Files.writeString(smtpCfg, Files.readString(smtpCfg) + "\nhookTimeout = 1s\n");
@@ -63,13 +63,18 @@ class IsolationIT extends DistHarness {
             awaitMessageCount("olaf@herald.test", 60, Duration.ofSeconds(60));
             assertThat(plugins()).contains("mailbox-lucene").contains("route-local");
         }
+        return server;
     }
 
     @Test
     void aPluginThatCannotResolveIsListedWithTheMissingImport() throws Exception {
-        isolates("missing-import.jar", bundle(MissingImportPlugin.class, "io.herald.test.missing", "1.0.0",
+        DistributionIT.Server server = isolates("missing-import.jar", bundle(MissingImportPlugin.class, "io.herald.test.missing", "1.0.0",
                         API_IMPORTS + ",io.herald.absent;version=\"[1.0,2)\"", Map.of()),
                 "io\\.herald\\.test\\.missing\\s+1\\.0\\.0\\s+resolving\\s+-\\s+missing .*io\\.herald\\.absent.*");
+        // one warning in the server's log naming the jar and what is missing (FileInstall's own report goes there too)
+        server.awaitLog("missing-import.jar: bundle io.herald.test.missing 1.0.0 cannot be resolved: missing osgi.wiring.package;"
+                + " (&(osgi.wiring.package=io.herald.absent)", Duration.ofSeconds(10));
+        assertThat(server.log()).containsOnlyOnce("cannot be resolved").doesNotContain("Error while starting bundle");
     }
 
     @Test

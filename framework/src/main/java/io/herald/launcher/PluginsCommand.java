@@ -14,9 +14,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code herald plugins}: every plugin of the running server with its version, state (active, failed with the reason,
- * resolving with the missing requirement, ignored with the reason: a jar of plugins/ that is no plugin, stopped) and
- * the extension points it fills. The running server writes
+ * {@code herald plugins}: every plugin of the running server with its version, state (active; failed with the reason:
+ * its module or its bundle activator threw; resolving with the missing requirement; ignored with the reason: a jar of
+ * plugins/ that is no plugin; refused with the reason: a bundle jar the OSGi framework did not install, such as a
+ * second jar of an installed symbolic name and version; stopped) and the extension points it fills. The running server writes
  * {@code data/plugins.state} on every change; this reads it, so it works while the server runs and needs no socket.
  */
 @Command(name = "plugins", mixinStandardHelpOptions = true,

@@ -114,6 +114,7 @@ public final class FelixHost implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            FileInstallLog.unregister(extender);
             extender.close();
         }
     }
@@ -177,6 +178,8 @@ public final class FelixHost implements AutoCloseable {
             config.put("felix.fileinstall.tmpdir", paths.data().resolve("fileinstall-tmp").toString());
             config.put("felix.fileinstall.bundles.new.start", "true");
             config.put("felix.fileinstall.log.level", "2");
+            // FileInstall's warnings into Herald's log, and its failures for plugin jars into their state (FileInstallLog)
+            config.put("felix.fileinstall.log.default", "jul");
             config.putAll(properties);
 
             FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, FelixHost.class.getClassLoader()).findFirst()
@@ -188,8 +191,9 @@ public final class FelixHost implements AutoCloseable {
             List<Path> folders = new ArrayList<>(List.of(paths.plugins()));
             if (builtInPlugins != null) folders.add(builtInPlugins);
             PluginExtender extender = new PluginExtender(framework.getBundleContext(), host)
-                    .stateFile(paths.data().resolve("plugins.state")).pluginFolders(folders);
+                    .stateFile(paths.data().resolve("plugins.state")).pluginFolders(folders).fileInstallPoll(pollMillis);
             extender.open();
+            FileInstallLog.register(extender);
             try {
                 framework.start();
                 List<Bundle> installed = new ArrayList<>();
@@ -205,11 +209,12 @@ public final class FelixHost implements AutoCloseable {
                         try {
                             b.start();
                         } catch (BundleException e) {
-                            log.error("built-in plugin {} cannot start: {}", jar, e.getMessage());
+                            if (!extender.startFailed(b, e)) log.error("built-in plugin {} cannot start: {}", jar, e.getMessage());
                         }
                     }
                 }
             } catch (BundleException | IOException | RuntimeException e) {
+                FileInstallLog.unregister(extender);
                 extender.close();
                 framework.stop();
                 throw e;

@@ -56,6 +56,21 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
     private final Map<java.nio.file.Path, String> ignoredFiles = new ConcurrentHashMap<>();
     /** What each jar of those folders looked like when {@link #scanFolders} last read it. */
     private final Map<java.nio.file.Path, String> stamps = new ConcurrentHashMap<>();
+    /** The symbolic name and version of each bundle jar of those folders, as its manifest says (read with its stamp). */
+    private final Map<java.nio.file.Path, Identity> identities = new ConcurrentHashMap<>();
+    /** Bundle jars of those folders that the framework did not install, with the reason. */
+    private final Map<java.nio.file.Path, Refusal> refusedFiles = new ConcurrentHashMap<>();
+    /** Bundle jars of those folders not installed (yet): since when, at which stamp. */
+    private final Map<java.nio.file.Path, Pending> pending = new ConcurrentHashMap<>();
+    /** How long a bundle jar may stay not installed, with nothing else to explain it, before it is reported. */
+    private volatile long lostAfterNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    /** Start failures the framework reports itself (a refresh or start-level change restarting a bundle). */
+    private final org.osgi.framework.FrameworkListener frameworkErrors = event -> {
+        if (event.getType() == org.osgi.framework.FrameworkEvent.ERROR && event.getBundle() != null
+                && event.getThrowable() instanceof org.osgi.framework.BundleException e) {
+            startFailed(event.getBundle(), e);
+        }
+    };
 
     public PluginExtender(BundleContext context, PlainHost host) {
         this.context = context;
@@ -82,6 +97,15 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
     }
 
     /**
+     * FileInstall's poll: a bundle jar that is not installed after 20 polls (10 s at least) and that nothing else
+     * explains is reported as lost by FileInstall (see {@link #checkRefused()}).
+     */
+    public PluginExtender fileInstallPoll(long millis) {
+        this.lostAfterNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(Math.max(10_000, 20 * millis));
+        return this;
+    }
+
+    /**
      * Looks at the jars of the {@link #pluginFolders plugin folders} that are new or changed since the last look: one
      * that is not a jar (zip) file or not an OSGi bundle is never installed by FileInstall, so it is reported here (a
      * warning naming the file and why) and listed as ignored by {@link #plugins()} until it is replaced by a bundle or
@@ -101,21 +125,231 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
                 present.add(jar);
                 String stamp = stamp(jar);
                 if (stamp.equals(stamps.put(jar, stamp))) continue;
+                Refusal refused = refusedFiles.get(jar);
+                if (refused != null && refused.cause() == Refusal.Cause.FELIX && !stamp.equals(refused.stamp())) {
+                    refusedFiles.remove(jar);   // changed since Felix refused it: FileInstall tries it again
+                    changed = true;
+                }
                 io.herald.host.PluginJars.Finding f = io.herald.host.PluginJars.asBundle(jar);
                 if (f != null && f.problem() != io.herald.host.PluginJars.Problem.NOT_A_PLUGIN) {
+                    identities.remove(jar);
                     ignoredFiles.put(jar, f.reason());
                     log.warn("{}: {} (ignored; see 'herald plugins')", jar, f.reason());
                     changed = true;
-                } else if (ignoredFiles.remove(jar) != null) {
-                    log.info("{}: replaced by a bundle, no longer ignored", jar);
-                    changed = true;
+                } else {
+                    Identity id = Identity.of(jar);
+                    if (id != null) identities.put(jar, id);
+                    else identities.remove(jar);
+                    if (ignoredFiles.remove(jar) != null) {
+                        log.info("{}: replaced by a bundle, no longer ignored", jar);
+                        changed = true;
+                    }
                 }
             }
         }
         stamps.keySet().retainAll(present);
+        identities.keySet().retainAll(present);
+        pending.keySet().retainAll(present);
         if (ignoredFiles.keySet().retainAll(present)) changed = true;
+        if (refusedFiles.keySet().retainAll(present)) changed = true;
+        if (checkRefused()) changed = true;
         if (changed) writeState();
     }
+
+    /**
+     * Finds the bundle jars of the plugin folders that are not installed because a bundle of the same symbolic name
+     * and version is installed from another file: Felix installs one symbolic name and version once, and FileInstall
+     * takes the second jar for an update of the installed bundle, saying so only in its own log. Such a jar is listed
+     * as refused, with one warning, until it or the other is removed. Removing either then uninstalls the bundle
+     * (FileInstall had both files point to it) and FileInstall does not install the remaining jar again: that jar is
+     * listed as refused too, with the way out, once it has stayed uninstalled for a while with nothing else to
+     * explain it. A refusal Felix gave at install time (see {@link #installFailed}) lasts until the file changes.
+     *
+     * @return true when the list of refused jars changed
+     */
+    private boolean checkRefused() {
+        boolean changed = false;
+        Bundle[] all;
+        try {
+            all = context.getBundles();
+        } catch (IllegalStateException e) {
+            return false;   // the framework is stopping
+        }
+        Map<java.nio.file.Path, Bundle> installed = new java.util.HashMap<>();
+        for (Bundle b : all) {
+            java.nio.file.Path file = pluginFile(b);
+            if (file != null) installed.put(file, b);
+        }
+        for (Map.Entry<java.nio.file.Path, Identity> e : identities.entrySet()) {
+            java.nio.file.Path jar = e.getKey();
+            Identity id = e.getValue();
+            if (installed.containsKey(jar)) {
+                pending.remove(jar);
+                if (refusedFiles.remove(jar) != null) changed = true;
+                continue;
+            }
+            String stamp = stamps.get(jar);
+            Pending p = pending.get(jar);
+            if (p == null || !p.stamp().equals(stamp)) pending.put(jar, p = new Pending(stamp, System.nanoTime()));
+            Bundle same = null;
+            for (Bundle b : all) {
+                if (id.symbolicName().equals(b.getSymbolicName()) && id.version().equals(b.getVersion())) same = b;
+            }
+            Refusal was = refusedFiles.get(jar);
+            if (same != null) {
+                java.nio.file.Path other = pluginFile(same);
+                String reason = "not installed: bundle " + id.symbolicName() + " " + id.version() + " is installed already from "
+                        + (other != null ? other.getFileName() : same.getLocation())
+                        + " (one symbolic name and version is installed once: remove one of the two jars)";
+                if (was == null || !was.reason().equals(reason)) {
+                    refusedFiles.put(jar, new Refusal(reason, id.version().toString(), stamp, Refusal.Cause.DUPLICATE));
+                    log.warn("{}: {} (refused; see 'herald plugins')", jar, reason);
+                    changed = true;
+                }
+            } else {
+                if (was != null && (was.cause() == Refusal.Cause.DUPLICATE || !java.util.Objects.equals(was.stamp(), stamp))) {
+                    refusedFiles.remove(jar);   // the other jar is gone, or this one changed: FileInstall tries it again
+                    was = null;
+                    changed = true;
+                }
+                if (was == null && System.nanoTime() - p.since() > lostAfterNanos) {
+                    String reason = "not installed: FileInstall does not install it (as when it took it for the same bundle"
+                            + " as another jar of the same symbolic name and version, since removed); move it out of the"
+                            + " folder and back, or restart the server";
+                    refusedFiles.put(jar, new Refusal(reason, id.version().toString(), stamp, Refusal.Cause.LOST));
+                    log.warn("{}: {} (refused; see 'herald plugins')", jar, reason);
+                    changed = true;
+                }
+            }
+        }
+        return changed;
+    }
+
+    /**
+     * FileInstall could not install this jar of a plugin folder (Felix refused it: a malformed or contradictory
+     * manifest, a symbolic name and version already installed): it is listed as refused with Felix's reason, and
+     * one warning is logged, until the file changes.
+     *
+     * @return false when the file is not in a plugin folder (not ours to report)
+     */
+    public boolean installFailed(java.nio.file.Path jar, Exception e) {
+        java.nio.file.Path file = jar.toAbsolutePath().normalize();
+        if (!inPluginFolder(file)) return false;
+        String reason = "not installed: " + firstLine(e.getMessage() != null ? e.getMessage() : e.toString());
+        Identity id = Identity.of(file);
+        Refusal was = refusedFiles.put(file, new Refusal(reason, id == null ? "" : id.version().toString(), stamp(file),
+                Refusal.Cause.FELIX));
+        if (was == null || !was.reason().equals(reason)) log.warn("{}: {} (refused; see 'herald plugins')", file, reason);
+        writeState();
+        return true;
+    }
+
+    /**
+     * A bundle of a plugin folder could not be started (reported by FileInstall, by the OSGi host for a built-in
+     * plugin, or by the framework): one warning naming the jar and the reason, and the listing shows it: resolving
+     * with the missing requirements, or failed with the activator's exception.
+     *
+     * @return false when the bundle is none the extender watches (not ours to report)
+     */
+    public boolean startFailed(Bundle bundle, org.osgi.framework.BundleException e) {
+        Tracked t = tracked.get(bundle.getBundleId());
+        if (t == null) return false;
+        java.nio.file.Path file = pluginFile(bundle);
+        Object where = file != null ? file : bundle.getLocation();
+        String name = "bundle " + bundle.getSymbolicName() + " " + bundle.getVersion();
+        String reason;
+        String kind;
+        synchronized (t) {
+            if (e.getType() == org.osgi.framework.BundleException.RESOLVE_ERROR && bundle.getState() == Bundle.INSTALLED) {
+                reason = name + " cannot be resolved: missing " + String.join("; ", missingRequirements(bundle));
+                kind = t.module != null ? "resolving" : "ignored";
+            } else {
+                reason = name + " cannot start: " + startFailure(bundle, e);
+                kind = "failed";
+                withdraw(t);
+                t.startFailure = reason;
+                t.state = new PluginState.Failed(reason);
+            }
+            if (reason.equals(t.warned)) return true;
+            t.warned = reason;
+        }
+        log.warn("{}: {} ({}; see 'herald plugins')", where, reason, kind);
+        writeState();
+        return true;
+    }
+
+    /** Why a bundle did not start: its activator's exception (innermost cause), else the framework's message. */
+    private static String startFailure(Bundle bundle, org.osgi.framework.BundleException e) {
+        if (e.getType() == org.osgi.framework.BundleException.ACTIVATOR_ERROR && e.getCause() != null) {
+            String activator = bundle.getHeaders("").get(org.osgi.framework.Constants.BUNDLE_ACTIVATOR);
+            return PluginFailures.reason("Bundle-Activator " + (activator == null ? "" : activator.trim()), e.getCause());
+        }
+        return firstLine(e.getMessage() != null ? e.getMessage() : e.toString());
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).trim();
+    }
+
+    /** What FileInstall logs when it cannot start a bundle (followed by the bundle's location). */
+    static final String FILEINSTALL_START_FAILED = "Error while starting bundle: ";
+    /** What FileInstall logs when it cannot install a file (followed by the file's path). */
+    static final String FILEINSTALL_INSTALL_FAILED = "Failed to install artifact: ";
+
+    /**
+     * A line of FileInstall's log with an OSGi exception: when it is about a jar of the plugin folders, it becomes
+     * that jar's state and one warning of the extender's ({@link #startFailed}, {@link #installFailed}).
+     *
+     * @return true when the line was taken (the caller does not log it again)
+     */
+    boolean fileInstallFailure(String message, org.osgi.framework.BundleException e) {
+        try {
+            if (message.startsWith(FILEINSTALL_START_FAILED)) {
+                String location = message.substring(FILEINSTALL_START_FAILED.length()).trim();
+                for (Bundle b : context.getBundles()) {
+                    if (location.equals(b.getLocation())) return startFailed(b, e);
+                }
+            } else if (message.startsWith(FILEINSTALL_INSTALL_FAILED)) {
+                return installFailed(java.nio.file.Path.of(message.substring(FILEINSTALL_INSTALL_FAILED.length()).trim()), e);
+            }
+        } catch (RuntimeException ignored) {
+            // the framework is stopping, or the path is not one: FileInstall's line is logged as it is
+        }
+        return false;
+    }
+
+    /** The {@code Bundle-SymbolicName} (without directives) and {@code Bundle-Version} a jar's manifest declares. */
+    record Identity(String symbolicName, org.osgi.framework.Version version) {
+        static Identity of(java.nio.file.Path jar) {
+            try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+                java.util.jar.Manifest mf = file.getManifest();
+                if (mf == null) return null;
+                String bsn = mf.getMainAttributes().getValue(org.osgi.framework.Constants.BUNDLE_SYMBOLICNAME);
+                if (bsn == null || bsn.isBlank()) return null;
+                String v = mf.getMainAttributes().getValue(org.osgi.framework.Constants.BUNDLE_VERSION);
+                return new Identity(bsn.split(";")[0].trim(), v == null || v.isBlank()
+                        ? org.osgi.framework.Version.emptyVersion : org.osgi.framework.Version.parseVersion(v.trim()));
+            } catch (java.io.IOException | RuntimeException e) {
+                return null;   // unreadable or a malformed version: Felix refuses it at install, and says why
+            }
+        }
+    }
+
+    /** Why a jar of a plugin folder was not installed, with the jar's version and stamp then. */
+    record Refusal(String reason, String version, String stamp, Cause cause) {
+        enum Cause {
+            /** Felix refused it at install ({@link #installFailed}): until the file changes. */
+            FELIX,
+            /** Its symbolic name and version is installed from another jar ({@link #checkRefused()}): while it is. */
+            DUPLICATE,
+            /** FileInstall lost it ({@link #checkRefused()}): until it is installed or the file changes. */
+            LOST
+        }
+    }
+
+    /** A bundle jar not installed since {@code since} (nanoTime), with the stamp it had then. */
+    record Pending(String stamp, long since) { }
 
     private static String stamp(java.nio.file.Path file) {
         try {
@@ -130,13 +364,17 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
     private java.nio.file.Path pluginFile(Bundle bundle) {
         try {
             java.nio.file.Path file = java.nio.file.Path.of(java.net.URI.create(bundle.getLocation())).toAbsolutePath().normalize();
-            for (java.nio.file.Path dir : folders) {
-                if (dir.equals(file.getParent()) || sameFile(dir, file.getParent())) return file;
-            }
-            return null;
+            return inPluginFolder(file) ? file : null;
         } catch (RuntimeException e) {
             return null;   // not a file: location (a test's, a system bundle's)
         }
+    }
+
+    private boolean inPluginFolder(java.nio.file.Path file) {
+        for (java.nio.file.Path dir : folders) {
+            if (dir.equals(file.getParent()) || sameFile(dir, file.getParent())) return true;
+        }
+        return false;
     }
 
     private static boolean sameFile(java.nio.file.Path a, java.nio.file.Path b) {
@@ -150,6 +388,7 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
     public void open() {
         // The circuit breaker's verdict: the plugin is withdrawn and FAILED until its bundle is updated or restarted.
         host.registry().onQuarantine(this::quarantine);
+        context.addFrameworkListener(frameworkErrors);
         tracker.open();
         writeState();
     }
@@ -189,6 +428,11 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
 
     @Override
     public void close() {
+        try {
+            context.removeFrameworkListener(frameworkErrors);
+        } catch (IllegalStateException e) {
+            // the framework has stopped: its listeners are gone with it
+        }
         tracker.close();
     }
 
@@ -206,6 +450,8 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
         }
         ignoredFiles.forEach((file, reason) -> out.add(new PluginStatus(-1, file.getFileName().toString(), "",
                 file.toUri().toString(), null, new PluginState.Ignored(reason))));
+        refusedFiles.forEach((file, r) -> out.add(new PluginStatus(-1, file.getFileName().toString(), r.version(),
+                file.toUri().toString(), null, new PluginState.Refused(r.reason()))));
         out.sort(Comparator.comparingLong(PluginStatus::bundleId));
         return out;
     }
@@ -235,6 +481,7 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
 
     @Override
     public void modifiedBundle(Bundle bundle, BundleEvent event, Tracked t) {
+        if (event != null) startEvent(t, event.getType());
         String module = module(bundle);
         if (!java.util.Objects.equals(module, t.module)) {
             // updated in place (FileInstall, same file) into a plugin, or out of being one
@@ -247,6 +494,33 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
         }
         update(t);
         writeState();
+    }
+
+    /**
+     * Follows a bundle's start: STARTING then STOPPING without STARTED is a start that failed (its activator threw);
+     * the bundle is failed until it starts or is updated. The reason comes with the exception ({@link #startFailed}),
+     * right after these events; until then the reason says only that it did not start.
+     */
+    private void startEvent(Tracked t, int type) {
+        synchronized (t) {
+            switch (type) {
+                case BundleEvent.STARTING -> t.starting = true;
+                case BundleEvent.STOPPING -> {
+                    if (t.starting && t.startFailure == null) {
+                        t.startFailure = "bundle " + t.bundle.getSymbolicName() + " " + t.bundle.getVersion()
+                                + " cannot start (its Bundle-Activator failed)";
+                    }
+                    t.starting = false;
+                }
+                case BundleEvent.STARTED, BundleEvent.UPDATED -> {
+                    t.starting = false;
+                    if (t.startFailure != null) t.state = new PluginState.Stopped();
+                    t.startFailure = null;
+                    t.warned = null;
+                }
+                default -> { }
+            }
+        }
     }
 
     /** The module class the bundle's {@value #HEADER} header names; null when it names none. */
@@ -273,14 +547,21 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
     }
 
     private void update(Tracked t) {
-        if (t.module == null) return;   // ignored: nothing to start
         synchronized (t) {
+            if (t.module == null) {   // ignored: nothing to start, unless it could not even start as a bundle
+                if (t.startFailure != null) t.state = new PluginState.Failed(t.startFailure);
+                else if (!(t.state instanceof PluginState.Ignored)) {
+                    t.state = new PluginState.Ignored(io.herald.host.PluginJars.noHeader(t.bundle.getSymbolicName(), t.bundle.getVersion().toString()));
+                }
+                return;
+            }
             int state = t.bundle.getState();
             if (state == Bundle.ACTIVE) {
                 if (t.plugin == null && !(t.state instanceof PluginState.Failed)) start(t);
             } else {
                 withdraw(t);
-                t.state = state == Bundle.INSTALLED ? new PluginState.Resolving(List.of()) : new PluginState.Stopped();
+                t.state = state == Bundle.INSTALLED ? new PluginState.Resolving(List.of())
+                        : t.startFailure != null ? new PluginState.Failed(t.startFailure) : new PluginState.Stopped();
             }
         }
     }
@@ -448,6 +729,12 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
         io.herald.api.config.Configuration config;
         io.herald.config.ConfigStore.Listener listener;
         String pid;
+        /** Between the STARTING event and STARTED or STOPPING. */
+        boolean starting;
+        /** Why the bundle could not start (its activator threw); null once it starts or is updated. */
+        String startFailure;
+        /** The reason last warned about, so that a failure repeated by a retry is logged once. */
+        String warned;
 
         Tracked(Bundle bundle, String module) {
             this.bundle = bundle;

@@ -19,7 +19,10 @@ public sealed interface PluginState {
         @Override public String toString() { return "ACTIVE " + plugin.extensionPoints() + (note == null ? "" : ", " + note); }
     }
 
-    /** The bundle is active but its module could not be built; nothing of it is registered. */
+    /**
+     * Nothing of it is registered, and the reason: the bundle is active but its module could not be built, or the
+     * bundle could not be started (its {@code Bundle-Activator} threw; the reason names the activator and the exception).
+     */
     record Failed(String reason) implements PluginState {
         @Override public String toString() { return "FAILED: " + reason; }
     }
@@ -40,6 +43,15 @@ public sealed interface PluginState {
      */
     record Ignored(String reason) implements PluginState {
         @Override public String toString() { return "IGNORED: " + reason; }
+    }
+
+    /**
+     * A jar in {@code plugins/} that is a bundle but that the OSGi framework did not install, with the reason: a bundle of
+     * the same symbolic name and version is installed already (from another jar), or Felix refused its manifest. Shown
+     * until the file is changed, deleted, or installed.
+     */
+    record Refused(String reason) implements PluginState {
+        @Override public String toString() { return "REFUSED: " + reason; }
     }
 
     /** Resolved but not started (stopped by an operator, or starting). */

@@ -8,6 +8,8 @@ import io.herald.api.mailbox.MailboxStore;
 import io.herald.api.mailbox.StoredMessage;
 import io.herald.api.routing.Route;
 import io.herald.api.routing.Router;
+import io.herald.itest.osgi.activator.QuietPlugin;
+import io.herald.itest.osgi.activator.ThrowingActivator;
 import io.herald.itest.osgi.failing.ThrowingPlugin;
 import io.herald.itest.osgi.lucene.LuceneProbePlugin;
 import io.herald.itest.osgi.unresolved.NeedsAbsentPlugin;
@@ -141,15 +143,144 @@ class FelixHostTest {
                 "Bundle-Version", "1.0.0",
                 "Import-Package", "io.herald.api.plugin;version=\"[1.0,2)\",com.example.absent;version=\"[1.0,2)\"",
                 PluginExtender.HEADER, NeedsAbsentPlugin.class.getName())), TestBundles.classesOf(NeedsAbsentPlugin.class));
-        felix.deploy(jar);
+        try (Warnings warnings = new Warnings()) {
+            Path deployed = felix.deploy(jar);
 
-        await().atMost(PATIENCE).until(() -> state("test.needs.absent") instanceof PluginState.Resolving);
-        PluginState.Resolving resolving = (PluginState.Resolving) state("test.needs.absent");
-        assertThat(resolving.missing()).singleElement().asString()
-                .contains("osgi.wiring.package").contains("com.example.absent").contains("version>=1.0.0");
-        assertThat(resolving.missing()).noneMatch(m -> m.contains("io.herald.api.plugin"));
-        assertThat(server.registry().plugins()).isEmpty();
-        System.out.println("[status] " + felix.plugins());
+            await().atMost(PATIENCE).until(() -> state("test.needs.absent") instanceof PluginState.Resolving);
+            PluginState.Resolving resolving = (PluginState.Resolving) state("test.needs.absent");
+            assertThat(resolving.missing()).singleElement().asString()
+                    .contains("osgi.wiring.package").contains("com.example.absent").contains("version>=1.0.0");
+            assertThat(resolving.missing()).noneMatch(m -> m.contains("io.herald.api.plugin"));
+            assertThat(server.registry().plugins()).isEmpty();
+            // one warning, when FileInstall's start of it fails, naming the jar and what is missing
+            String missing = resolving.missing().get(0);
+            await().atMost(PATIENCE).until(() -> !warnings.lines().isEmpty());
+            assertThat(warnings.lines()).containsExactly(deployed + ": bundle test.needs.absent 1.0.0 cannot be resolved: missing "
+                    + missing + " (resolving; see 'herald plugins')");
+            await().atMost(PATIENCE).until(() -> stateFile().contains("test.needs.absent\t1.0.0\tresolving\t-\tmissing " + missing + "\t"));
+            assertThat(felix.settled()).isTrue();
+            System.out.println("[status] " + felix.plugins());
+        }
+    }
+
+    @Test
+    void aPluginBundleWhoseActivatorThrowsIsReportedFailedWithTheActivatorsExceptionUntilItIsReplaced() throws Exception {
+        Path jar = TestBundles.write(work.resolve("activator.jar"), TestBundles.manifest(Map.of(
+                "Bundle-SymbolicName", "test.activator",
+                "Bundle-Version", "1.0.0",
+                "Bundle-Activator", ThrowingActivator.class.getName(),
+                "Import-Package", "io.herald.api.plugin;version=\"[1.0,2)\",org.osgi.framework",
+                PluginExtender.HEADER, QuietPlugin.class.getName())), TestBundles.classesOf(ThrowingActivator.class));
+        try (Warnings warnings = new Warnings()) {
+            Path deployed = felix.deploy(jar);
+
+            String reason = "bundle test.activator 1.0.0 cannot start: Bundle-Activator " + ThrowingActivator.class.getName()
+                    + ": java.lang.IllegalStateException: no licence key in conf/";
+            await().atMost(PATIENCE).until(() -> state("test.activator") instanceof PluginState.Failed f && f.reason().equals(reason));
+            assertThat(server.registry().plugins()).as("its module is not started: the bundle is not active").isEmpty();
+            assertThat(felix.settled()).isTrue();
+            assertThat(warnings.lines()).containsExactly(deployed + ": " + reason + " (failed; see 'herald plugins')");
+            await().atMost(PATIENCE).until(() -> stateFile().contains("test.activator\t1.0.0\tfailed\t-\t" + reason + "\t"));
+
+            // the same jar without the activator, written over it: FileInstall updates the bundle, the plugin starts
+            Path fixed = TestBundles.write(work.resolve("fixed/activator.jar"), TestBundles.manifest(Map.of(
+                    "Bundle-SymbolicName", "test.activator",
+                    "Bundle-Version", "1.0.1",
+                    "Import-Package", "io.herald.api.plugin;version=\"[1.0,2)\",org.osgi.framework",
+                    PluginExtender.HEADER, QuietPlugin.class.getName())), TestBundles.classesOf(ThrowingActivator.class));
+            writeAs(fixed, deployed);
+            await().atMost(PATIENCE).until(() -> state("test.activator") instanceof PluginState.Active);
+            assertThat(warnings.lines()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aSecondJarOfTheSameSymbolicNameAndVersionIsReportedRefusedNamingTheInstalledOne() throws Exception {
+        Path jar = Files.copy(TestBundles.asJar(TestBundles.built("route-local"), work), work.resolve("route-local.jar"));
+        felix.deploy(jar);
+        await().atMost(PATIENCE).until(() -> state("io.herald.plugin.routelocal") instanceof PluginState.Active);
+        String version = felix.plugins().get(0).version();
+        try (Warnings warnings = new Warnings()) {
+            // the same plugin again under another name (an operator's copy, or a rebuilt jar of an unchanged version)
+            Path copy = felix.deploy(Files.copy(jar, work.resolve("route-local-copy.jar")));
+
+            await().atMost(PATIENCE).until(() -> state("route-local-copy.jar") instanceof PluginState.Refused);
+            String reason = "not installed: bundle io.herald.plugin.routelocal " + version + " is installed already from"
+                    + " route-local.jar (one symbolic name and version is installed once: remove one of the two jars)";
+            assertThat(((PluginState.Refused) state("route-local-copy.jar")).reason()).isEqualTo(reason);
+            await().atMost(PATIENCE).until(() -> state("io.herald.plugin.routelocal") instanceof PluginState.Active);
+            assertThat(server.registry().snapshot().routers()).hasSize(1);
+            assertThat(warnings.lines()).containsExactly(copy + ": " + reason + " (refused; see 'herald plugins')");
+            await().atMost(PATIENCE).until(() -> stateFile().contains("route-local-copy.jar\t" + version + "\trefused\t-\t" + reason + "\t"));
+
+            // FileInstall took the copy for an update of the installed bundle: removing it uninstalls that bundle, and
+            // FileInstall does not install route-local.jar again. That jar is listed as refused, with the way out.
+            Files.delete(copy);
+            Path original = server.paths().plugins().resolve("route-local.jar");
+            String lost = "not installed: FileInstall does not install it (as when it took it for the same bundle as another"
+                    + " jar of the same symbolic name and version, since removed); move it out of the folder and back, or"
+                    + " restart the server";
+            await().atMost(PATIENCE).until(() -> state("route-local.jar") instanceof PluginState.Refused r && r.reason().equals(lost));
+            assertThat(state("route-local-copy.jar")).isNull();
+            assertThat(server.registry().snapshot().routers()).isEmpty();
+            assertThat(warnings.lines()).containsExactly(copy + ": " + reason + " (refused; see 'herald plugins')",
+                    original + ": " + lost + " (refused; see 'herald plugins')");
+
+            // the way out works
+            Path aside = Files.move(original, work.resolve("aside.jar"));
+            await().atMost(PATIENCE).until(() -> state("route-local.jar") == null);
+            Thread.sleep(1000);   // FileInstall forgets the file
+            writeAs(aside, original);
+            await().atMost(PATIENCE).until(() -> state("io.herald.plugin.routelocal") instanceof PluginState.Active);
+            assertThat(server.registry().snapshot().routers()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aJarFelixRefusesToInstallIsReportedRefusedWithFelixsReason() throws Exception {
+        Path jar = TestBundles.write(work.resolve("twice.jar"), TestBundles.manifest(Map.of(
+                "Bundle-SymbolicName", "test.twice",
+                "Bundle-Version", "1.0.0",
+                "Import-Package", "io.herald.api.plugin;version=\"[1.0,2)\",io.herald.api.plugin",
+                PluginExtender.HEADER, NeedsAbsentPlugin.class.getName())), TestBundles.classesOf(NeedsAbsentPlugin.class));
+        try (Warnings warnings = new Warnings()) {
+            Path deployed = felix.deploy(jar);
+
+            await().atMost(PATIENCE).until(() -> state("twice.jar") instanceof PluginState.Refused);
+            String reason = ((PluginState.Refused) state("twice.jar")).reason();
+            System.out.println("[status] " + felix.plugins());
+            assertThat(reason).startsWith("not installed: ").contains("io.herald.api.plugin");
+            assertThat(warnings.lines()).containsExactly(deployed + ": " + reason + " (refused; see 'herald plugins')");
+            await().atMost(PATIENCE).until(() -> stateFile().contains("twice.jar\t1.0.0\trefused\t-\t" + reason + "\t"));
+        }
+    }
+
+    private String stateFile() throws java.io.IOException {
+        return Files.readString(server.paths().data().resolve("plugins.state"));
+    }
+
+    /** The warnings the extender logs while open. */
+    private static final class Warnings implements AutoCloseable {
+        private final ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PluginExtender.class);
+        private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen = new ch.qos.logback.core.read.ListAppender<>();
+
+        Warnings() {
+            seen.start();
+            logger.addAppender(seen);
+        }
+
+        List<String> lines() {
+            synchronized (seen) {
+                return seen.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                        .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+            }
+        }
+
+        @Override
+        public void close() {
+            logger.detachAppender(seen);
+        }
     }
 
     @Test
