@@ -105,6 +105,7 @@ public final class FelixHost implements AutoCloseable {
     @Override
     public void close() {
         scanner.shutdownNow();
+        extender.stopping();   // data/plugins.state keeps the plugins as they ran
         try {
             framework.stop();
             FrameworkEvent event = framework.waitForStop(30_000);

@@ -43,6 +43,8 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
 
     private static final Logger log = LoggerFactory.getLogger(PluginExtender.class);
     private static final int MASK = Bundle.INSTALLED | Bundle.RESOLVED | Bundle.STARTING | Bundle.ACTIVE | Bundle.STOPPING;
+    /** Set when the host stops: see {@link #stopping()}. */
+    private volatile boolean stopping;
 
     private final BundleContext context;
     private final PlainHost host;
@@ -407,10 +409,19 @@ public final class PluginExtender implements BundleTrackerCustomizer<PluginExten
         writeState();
     }
 
+    /**
+     * The host is stopping: the state file is no longer written, so that it keeps the plugins as they ran, which is
+     * what {@code herald plugins} shows of a stopped server ("this is its last state"). The stop withdraws every
+     * plugin, and writing those withdrawals left an empty list.
+     */
+    public void stopping() {
+        stopping = true;
+    }
+
     /** Writes {@link #plugins()} to the state file: one plugin a line, tab-separated (see {@link PluginStatus#line()}). */
     public synchronized void writeState() {
         java.nio.file.Path file = stateFile;
-        if (file == null) return;
+        if (file == null || stopping) return;
         StringBuilder out = new StringBuilder("# Herald plugins, written by the running server (pid ")
                 .append(ProcessHandle.current().pid()).append(") at ").append(java.time.Instant.now()).append('\n')
                 .append("# name\tversion\tstate\textension points\tdetail\tbundle\tlocation\n");

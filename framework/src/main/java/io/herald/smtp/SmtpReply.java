@@ -23,6 +23,7 @@ public record SmtpReply(int code, String enhanced, String text) {
     static final SmtpReply TIMEOUT = new SmtpReply(421, "4.4.2", "Timeout exceeded, closing connection");
     static final SmtpReply SHUTTING_DOWN = new SmtpReply(421, "4.3.2", "Server shutting down, closing connection");
     static final SmtpReply ROUTING_FAILED = new SmtpReply(451, "4.3.0", "Temporary routing failure, try again later");
+    static final SmtpReply NO_STORE = new SmtpReply(451, "4.3.0", "No mailbox store is active yet, try again later");
     static final SmtpReply LOCAL_ERROR = new SmtpReply(451, "4.3.0", "Local error in processing, try again later");
     static final SmtpReply SENDER_CHECK_FAILED = new SmtpReply(451, "4.7.0", "Cannot check the sender address now, try again later");
     static final SmtpReply TOO_MANY_RECIPIENTS = new SmtpReply(452, "4.5.3", "Too many recipients");

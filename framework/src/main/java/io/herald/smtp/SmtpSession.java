@@ -521,6 +521,13 @@ final class SmtpSession {
         });
         await(decision, (answer, e) -> {
             if (e != null) {
+                if (noStore(e)) {
+                    // a router asked the store (auth-file: does the user's mailbox exist?) while none is active, as at
+                    // start-up: the documented 451 4.3.0, not a failing router (one line, no stack trace per RCPT)
+                    log.info("{}: <{}>: no mailbox store is active yet; answering 451", id, recipient);
+                    reply(SmtpReply.NO_STORE);
+                    return;
+                }
                 log.warn("{}: routing <{}> failed; answering 451", id, recipient, e);
                 reply(SmtpReply.ROUTING_FAILED);
                 return;
@@ -1079,6 +1086,12 @@ final class SmtpSession {
     SessionInfo info() {
         return new SessionInfo(id, settings.listener(), remote(), (InetSocketAddress) io.getLocalAddress(),
                 Optional.ofNullable(helo), esmtp, tls, Optional.ofNullable(user));
+    }
+
+    private static boolean noStore(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause())
+            if (c instanceof io.herald.host.ActiveMailboxStore.NoStoreException) return true;
+        return false;
     }
 
     /** Feeds the registry's circuit breaker (a plugin failing every call is quarantined); saturation is not the plugin's fault. */

@@ -718,6 +718,41 @@ class SmtpServerTest {
         assertThat(queue.committed).isEmpty();
     }
 
+    @Test
+    void aRouterThatFindsNoMailboxStoreYetGetsTheStartUpAnswerAndIsNotCountedAsFailing() throws Exception {
+        // auth-file asks the store whether a user's mailbox exists; at start-up no store is active yet
+        Router askingTheStore = new Router() {
+            @Override public int priority() { return 1; }
+            @Override public Route route(Envelope e, MailAddress r) {
+                if (r.domain().equals("starting.test")) throw new io.herald.host.ActiveMailboxStore.NoStoreException();
+                if (r.domain().equals("broken.test")) throw new IllegalStateException("router down");
+                return r.domain().equals("ready.test") ? Route.local("elsa@herald.test") : Route.pass();
+            }
+        };
+        try (SmtpTestClient c = connect(Map.of())) {
+            registry.add(new Plugin("store-asking-router", "1", List.of(), List.of(askingTheStore), List.of(), List.of()));
+        }
+        try (SmtpTestClient c = client()) {
+            c.command("EHLO client.test");
+            c.command("MAIL FROM:<a@example.org>");
+            for (int i = 0; i < 7; i++) {   // more than the circuit breaker's 5
+                SmtpTestClient.Reply r = c.command("RCPT TO:<u" + i + "@starting.test>");
+                expect(r, 451, "4.3.0");
+                assertThat(r.last()).isEqualTo("451 4.3.0 No mailbox store is active yet, try again later");
+            }
+            // not quarantined: the same router still answers
+            expect(c.command("RCPT TO:<x@ready.test>"), 250, "2.1.5");
+            // a router that really fails keeps its own answer
+            SmtpTestClient.Reply broken = c.command("RCPT TO:<x@broken.test>");
+            expect(broken, 451, "4.3.0");
+            assertThat(broken.last()).isEqualTo("451 4.3.0 Temporary routing failure, try again later");
+            c.command("DATA");
+            expect(c.command("Subject: after start-up\r\n\r\nx\r\n."), 250, "2.0.0");
+        }
+        assertThat(queue.committed).singleElement().extracting(q -> q.envelope().recipients().toString())
+                .isEqualTo("[x@ready.test]");
+    }
+
     // ------------------------------------------------------------------ (7b) routers and hooks that never block
 
     /** Not a thread of the hook executor ({@code smtp-hook-N}): the I/O thread that read the command. */

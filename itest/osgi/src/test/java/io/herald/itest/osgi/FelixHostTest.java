@@ -115,6 +115,18 @@ class FelixHostTest {
     }
 
     @Test
+    void theStateFileKeepsThePluginsAsTheyRanWhenTheHostStops() throws Exception {
+        felix.deploy(TestBundles.asJar(TestBundles.built("route-local"), work));
+        Path state = server.paths().data().resolve("plugins.state");
+        await().atMost(PATIENCE).until(() -> Files.isRegularFile(state) && Files.readString(state).contains("route-local\t"));
+        felix.close();
+        felix = null;
+        // 'herald plugins' of a stopped server shows "its last state": the plugins as they ran, not an empty list
+        assertThat(Files.readString(state)).as("plugins.state after the stop")
+                .containsPattern("(?m)^route-local\t[^\t]*\tactive\tRouter\t");
+    }
+
+    @Test
     void aModuleThatThrowsIsReportedFailedWithTheReasonAndTheHostStaysUp() throws Exception {
         Path bad = TestBundles.write(work.resolve("throwing.jar"), TestBundles.manifest(Map.of(
                 "Bundle-SymbolicName", "test.throwing",

@@ -3,6 +3,7 @@ package io.herald.plugin.authfile;
 import io.herald.api.auth.ScramCredential;
 import io.herald.api.auth.UserAdmin;
 import io.herald.api.config.Configuration;
+import io.herald.api.mail.MailAddress;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -234,10 +235,25 @@ public final class UserDatabase implements UserAdmin {
         return address.trim().toLowerCase(Locale.ROOT);
     }
 
-    private static void checkAddress(String a) {
+    /**
+     * A user or alias is an address SMTP can name without quotes (RFC 5321 §4.1.2): a Dot-string local part and a
+     * domain of letters, digits and hyphens. {@code a@b@c} or {@code "x y"@herald.test} would be a user no
+     * {@code RCPT TO} reaches (quoted local parts name no mailbox here; see the relay policy).
+     */
+    static void checkAddress(String a) {
         int at = a.lastIndexOf('@');
-        if (at <= 0 || at == a.length() - 1 || a.chars().anyMatch(c -> c <= ' ' || c == 0x7f) || a.contains("->"))
-            throw new IllegalArgumentException("not a mail address: '" + a + "'");
+        if (at <= 0 || at == a.length() - 1 || a.chars().anyMatch(c -> c <= ' ' || c == 0x7f) || a.contains("->")
+                || !MailAddress.isDotString(a.substring(0, at)) || !isDomain(a.substring(at + 1)))
+            throw new IllegalArgumentException("not a mail address: '" + a + "' (expected local-part@domain; the local"
+                    + " part without quotes, spaces or a second @, the domain's labels of letters, digits and hyphens)");
+    }
+
+    private static boolean isDomain(String d) {
+        for (String label : d.split("\\.", -1)) {
+            if (label.isEmpty() || label.startsWith("-") || label.endsWith("-")) return false;
+            if (!label.chars().allMatch(c -> c == '-' || Character.isLetterOrDigit(c))) return false;
+        }
+        return true;
     }
 
     private static void checkPassword(char[] password) {

@@ -84,6 +84,26 @@ class UserDatabaseTest {
     }
 
     @Test
+    void addressesNoRcptToCouldNameAreRefusedForUsersAndAliases() throws Exception {
+        UserDatabase db = db();
+        // 'herald user add a@b@c' used to add a user "a@b@c": the local part "a@b" names no mailbox over SMTP
+        for (String bad : List.of("a@b@c", "\"x y\"@herald.test", "x..y@herald.test", ".x@herald.test",
+                "x@herald..test", "x@-herald.test", "x@herald.test.", "x@[127.0.0.1]")) {
+            assertThatThrownBy(() -> db.add(bad, "pw".toCharArray())).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("not a mail address: '" + bad.toLowerCase(java.util.Locale.ROOT) + "'")
+                    .hasMessageContaining("second @");
+            assertThatThrownBy(() -> db.addAlias(bad, "elsa@herald.test")).as(bad).hasMessageContaining("not a mail address");
+            assertThatThrownBy(() -> db.addAlias("info@herald.test", bad)).as(bad).hasMessageContaining("not a mail address");
+        }
+        assertThat(db.list()).isEmpty();
+        assertThat(db.aliases()).isEmpty();
+        for (String good : List.of("o'brien+tag@herald.test", "x.y@sub-1.herald.test", "jörg@bücher.example", "postmaster@localhost"))
+            db.add(good, "pw".toCharArray());
+        assertThat(db.list()).hasSize(4);
+    }
+
+    @Test
     void verifiesRightAndWrongPasswordsAndOffersScram() throws Exception {
         UserDatabase db = db();
         db.add("elsa@herald.test", "let it go".toCharArray());

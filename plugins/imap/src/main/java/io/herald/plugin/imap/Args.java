@@ -34,7 +34,17 @@ final class Args {
     }
 
     void end() throws Bad {
-        if (!atEnd()) throw new Bad("Unexpected characters at the end of the command");
+        if (!atEnd()) throw unexpected("Unexpected characters at the end of the command");
+    }
+
+    /**
+     * The error for an octet the grammar does not allow here: a precise one when it is 8-bit (a client that sends
+     * {@code LOGIN jörg@herald.test ...} unquoted, as Python's imaplib does, was told "Expected a space").
+     */
+    private Bad unexpected(String otherwise) {
+        return peek() >= 0x80
+                ? new Bad("8-bit characters are allowed only in a quoted string or a literal, not in an atom (RFC 3501 section 9)")
+                : new Bad(otherwise);
     }
 
     int peek() {
@@ -54,7 +64,7 @@ final class Args {
     }
 
     void sp() throws Bad {
-        if (!tryChar(' ')) throw new Bad(atEnd() ? "Missing argument" : "Expected a space");
+        if (!tryChar(' ')) throw atEnd() ? new Bad("Missing argument") : unexpected("Expected a space");
     }
 
     /** A space followed by something, or false at the end. */
@@ -90,7 +100,7 @@ final class Args {
     String atom() throws Bad {
         int s = p;
         while (p < b.length && isAtomChar(b[p] & 0xff)) p++;
-        if (p == s) throw new Bad(atEnd() ? "Missing argument" : "Expected an atom");
+        if (p == s) throw atEnd() ? new Bad("Missing argument") : unexpected("Expected an atom");
         return new String(b, s, p - s, StandardCharsets.US_ASCII);
     }
 
@@ -197,7 +207,7 @@ final class Args {
         if (c == '"' || c == '{' || c == '~') return new String(stringBytes(), StandardCharsets.UTF_8);
         int s = p;
         while (p < b.length && isAstringChar(b[p] & 0xff)) p++;
-        if (p == s) throw new Bad(atEnd() ? "Missing argument" : "Expected a string");
+        if (p == s) throw atEnd() ? new Bad("Missing argument") : unexpected("Expected a string");
         return new String(b, s, p - s, StandardCharsets.UTF_8);
     }
 

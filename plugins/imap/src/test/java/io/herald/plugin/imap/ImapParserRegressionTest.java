@@ -52,6 +52,17 @@ class ImapParserRegressionTest {
                 .doesNotContain("BYE");
     }
 
+    /** 8-bit octets outside a quoted string or literal get a BAD that says so, not "Expected a space". */
+    @Test
+    void eightBitCharactersInAnAtomAreBadWithAMessageThatSaysWhereTheyMayGo() throws Throwable {
+        String bad = "BAD 8-bit characters are allowed only in a quoted string or a literal, not in an atom (RFC 3501 section 9)\r\n";
+        // imaplib sends LOGIN jörg@herald.test ... unquoted; here a SEARCH string: in the middle, at the start, at the end
+        String out = run("a SEARCH SUBJECT gr\u00c3\u00bc\u00c3\u009fe ALL\r\nb SEARCH SUBJECT \u00c3\u00bcber\r\n"
+                + "c SEARCH ALL\u00c3\u00bc\r\nd SEARCH CHARSET UTF-8 SUBJECT \"gr\u00c3\u00bc\u00c3\u009fe\"\r\ne NOOP\r\n");
+        assertThat(out).contains("a " + bad, "b " + bad, "c " + bad, "d OK SEARCH completed", "e OK NOOP completed")
+                .doesNotContain("BYE");
+    }
+
     /** Nesting of SEARCH keys is bounded: parentheses, NOT and OR alike; 100 levels still work. */
     @Test
     void searchKeysNestedTooDeeplyAreBadAndTheSessionGoesOn() throws Throwable {
