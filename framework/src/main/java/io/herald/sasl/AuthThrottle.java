@@ -2,7 +2,6 @@ package io.herald.sasl;
 
 import io.herald.api.config.Configuration;
 
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -288,13 +287,7 @@ public final class AuthThrottle {
 
     /** The key a client address is counted under: the address itself, or for IPv6 its /64 (one subscriber's network). */
     public static String addressKey(InetAddress a) {
-        byte[] b = a.getAddress();
-        if (a instanceof Inet6Address) {
-            StringBuilder s = new StringBuilder("ip6:");
-            for (int i = 0; i < 8; i++) s.append(String.format("%02x", b[i] & 0xff));
-            return s.append("/64").toString();
-        }
-        return "ip:" + a.getHostAddress();
+        return io.herald.api.protocol.ConnectionLimits.addressKey(a);
     }
 
     static String accountKey(String account) {
