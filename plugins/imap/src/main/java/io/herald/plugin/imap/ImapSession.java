@@ -60,8 +60,8 @@ final class ImapSession {
     private final Object inLock = new Object();
     private final AtomicInteger wip = new AtomicInteger();
 
-    // state below: only the thread running drain() touches it
-    State state = State.NOT_AUTHENTICATED;
+    // state below: only the thread running drain() touches it (state is also read by the login timer)
+    volatile State state = State.NOT_AUTHENTICATED;
     String user;
     boolean tls;
     volatile Selected selected;
@@ -137,6 +137,18 @@ final class ImapSession {
         if (closed || waiting || wip.get() > 0) return;
         log.debug("{}: autologout", id);
         bye(mode == Mode.IDLE ? "IDLE for too long" : "Autologout; idle for too long");
+    }
+
+    /**
+     * {@code loginTimeout} has passed since the connect (on the server's timer thread): a session still not logged in
+     * is ended with {@code * BYE} (RFC 9051 §5.4). True when a login is being checked now: ask again a little later.
+     */
+    boolean loginTimeout() {
+        if (closed || state != State.NOT_AUTHENTICATED) return false;
+        if (waiting) return true;
+        log.info("{}: no login within {} from {}, closing", id, server.settings().loginTimeout(), remote());
+        bye("Autologout; no login within " + server.settings().loginTimeout().toSeconds() + "s");
+        return false;
     }
 
     /** Server shutdown. */

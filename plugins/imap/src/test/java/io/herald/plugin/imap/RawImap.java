@@ -24,14 +24,24 @@ final class RawImap implements AutoCloseable {
     private OutputStream out;
 
     RawImap(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(port, null);
+    }
+
+    /** A connection from the local address {@code from} (e.g. 127.0.0.2; null: the system's choice). */
+    RawImap(int port, String from) throws IOException {
+        socket = from == null ? new Socket("127.0.0.1", port)
+                : new Socket(java.net.InetAddress.getByName("127.0.0.1"), port, java.net.InetAddress.getByName(from), 0);
         socket.setSoTimeout(20_000);
         in = new BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();
     }
 
     static RawImap implicitTls(int port) throws Exception {
-        RawImap c = new RawImap(port);
+        return implicitTls(port, null);
+    }
+
+    static RawImap implicitTls(int port, String from) throws Exception {
+        RawImap c = new RawImap(port, from);
         c.upgrade();
         return c;
     }
