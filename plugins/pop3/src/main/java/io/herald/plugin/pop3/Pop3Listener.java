@@ -1,5 +1,6 @@
 package io.herald.plugin.pop3;
 
+import io.herald.api.protocol.ConnectionLimits;
 import io.herald.api.protocol.ServerTls;
 import org.apache.mina.core.buffer.IoBuffer;
 import org.apache.mina.core.future.CloseFuture;
@@ -16,19 +17,34 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One POP3 listener on an Apache MINA {@link NioSocketAcceptor}: either STLS (RFC 2595; TLS added to the connection
  * after the {@code +OK} to STLS) or implicit TLS (RFC 8314 §3.3; the {@link SslFilter} is there before the greeting).
  * Each connection is a {@link Pop3Session}; this class only moves octets and events between MINA and it.
+ *
+ * <p><b>Limits.</b> A connection is counted in {@link ConnectionLimits} (shared with the service's other listener):
+ * over {@code maxSessions} or {@code maxConnectionsPerAddress} it is answered {@code -ERR [SYS/TEMP] too many
+ * connections ...} (RFC 3206) and closed before a session exists. A session not logged in within
+ * {@code loginTimeout} of its connect is closed ({@link Pop3Session#loginTimeout()}).
  */
 final class Pop3Listener implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Pop3Listener.class);
     private static final AttributeKey SESSION = new AttributeKey(Pop3Listener.class, "session");
+    private static final AttributeKey COUNTED = new AttributeKey(Pop3Listener.class, "counted");
+    private static final AttributeKey LOGIN_TIMER = new AttributeKey(Pop3Listener.class, "loginTimer");
+    private static final AttributeKey REFUSED = new AttributeKey(Pop3Listener.class, "refused");
+    /** How long a refused connection may take to read its -ERR (an implicit-TLS one: to finish the handshake first). */
+    private static final int REFUSED_LINGER_SECONDS = 10;
     static final String TLS_FILTER = "tls";
     /** How long {@link #close()} waits for the sessions' last reply to reach their clients. */
     static final long SHUTDOWN_GRACE_MILLIS = 2000;
@@ -40,13 +56,23 @@ final class Pop3Listener implements AutoCloseable {
     private final boolean stls;
     private final ServerTls tls;
     private final Pop3Session.Services services;
+    private final ConnectionLimits limits;
     private final AtomicLong counter = new AtomicLong();
     private final String prefix = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
     private NioSocketAcceptor acceptor;
     private InetSocketAddress bound;
+    private ScheduledThreadPoolExecutor timers;
 
+    /** A listener with limits of its own (from {@code services.settings()}), for tests of one listener. */
     Pop3Listener(String name, String bind, int port, boolean implicitTls, boolean stls, ServerTls tls,
                  Pop3Session.Services services) {
+        this(name, bind, port, implicitTls, stls, tls, services, new ConnectionLimits(services.settings().maxSessions(),
+                services.settings().maxConnectionsPerAddress()));
+    }
+
+    /** @param limits the connection counts, shared by the listeners that count together */
+    Pop3Listener(String name, String bind, int port, boolean implicitTls, boolean stls, ServerTls tls,
+                 Pop3Session.Services services, ConnectionLimits limits) {
         this.name = name;
         this.bind = bind;
         this.requestedPort = port;
@@ -54,6 +80,7 @@ final class Pop3Listener implements AutoCloseable {
         this.stls = stls && !implicitTls;
         this.tls = tls;
         this.services = services;
+        this.limits = limits;
     }
 
     synchronized void start() throws IOException {
@@ -74,6 +101,12 @@ final class Pop3Listener implements AutoCloseable {
         }
         acceptor = a;
         bound = (InetSocketAddress) a.getLocalAddress();
+        timers = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "herald-pop3-timer-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        timers.setRemoveOnCancelPolicy(true);
         log.info("POP3 listener {} on {}:{}{}", name, bind, bound.getPort(), implicitTls ? " (implicit TLS)" : stls ? " (STLS)" : "");
     }
 
@@ -83,6 +116,10 @@ final class Pop3Listener implements AutoCloseable {
 
     String name() {
         return name;
+    }
+
+    ConnectionLimits limits() {
+        return limits;
     }
 
     /** Unbinds: a new client is refused at connect; the sessions go on until {@link #close()}. */
@@ -108,7 +145,33 @@ final class Pop3Listener implements AutoCloseable {
         }
         acceptor.dispose(true);    // closes what is left: clients that do not read
         acceptor = null;
+        timers.shutdownNow();
+        timers = null;
         bound = null;
+    }
+
+    /** Asks {@code session} in {@code millis} whether it logged in; again a second later while a login is checked. */
+    private void loginCheck(IoSession io, Pop3Session session, long millis) {
+        ScheduledThreadPoolExecutor t;
+        synchronized (this) {
+            t = timers;
+        }
+        if (t == null) return;
+        try {
+            io.setAttribute(LOGIN_TIMER, t.schedule(() -> {
+                if (session.loginTimeout()) loginCheck(io, session, 1000);
+            }, millis, TimeUnit.MILLISECONDS));
+        } catch (RejectedExecutionException e) {
+            // closing: the session is being ended anyway
+        }
+    }
+
+    /** Over a limit: the -ERR (after the TLS handshake on the implicit-TLS listener), then close; no session is made. */
+    private static void refuse(IoSession io, ConnectionLimits.Reason reason) {
+        io.setAttribute(REFUSED, Boolean.TRUE);
+        io.getConfig().setIdleTime(IdleStatus.BOTH_IDLE, REFUSED_LINGER_SECONDS);
+        String line = reason == ConnectionLimits.Reason.TOO_MANY_SESSIONS ? Pop3Session.TOO_MANY_SESSIONS : Pop3Session.TOO_MANY_FROM_ADDRESS;
+        io.write(IoBuffer.wrap((line + "\r\n").getBytes(StandardCharsets.US_ASCII))).addListener(f -> io.closeNow());
     }
 
     private SslFilter newSslFilter() {
@@ -173,11 +236,20 @@ final class Pop3Listener implements AutoCloseable {
 
         @Override
         public void sessionOpened(IoSession io) {
+            InetSocketAddress remote = io.getRemoteAddress() instanceof InetSocketAddress r ? r : null;
+            ConnectionLimits.Admission admission = limits.admit(remote == null ? null : remote.getAddress());
+            if (admission instanceof ConnectionLimits.Refused refused) {
+                log.info("{}: refused on {} ({}), {} connections open", remote, name, refused.reason(), limits.open());
+                refuse(io, refused.reason());
+                return;
+            }
+            io.setAttribute(COUNTED, admission);
             String id = "pop3-" + prefix + "-" + Long.toString(counter.incrementAndGet(), 36);
             Pop3Session session = new Pop3Session(services, new MinaTransport(io), name, id, implicitTls, stls);
             io.setAttribute(SESSION, session);
             log.debug("{}: connect from {} on {}", id, io.getRemoteAddress(), name);
             session.opened();
+            loginCheck(io, session, services.settings().loginTimeout().toMillis());
         }
 
         @Override
@@ -192,12 +264,18 @@ final class Pop3Listener implements AutoCloseable {
 
         @Override
         public void sessionIdle(IoSession io, IdleStatus status) {
+            if (io.containsAttribute(REFUSED)) {
+                io.closeNow();
+                return;
+            }
             Pop3Session session = (Pop3Session) io.getAttribute(SESSION);
             if (session != null && status == IdleStatus.READER_IDLE) session.idle();
         }
 
         @Override
         public void sessionClosed(IoSession io) {
+            if (io.removeAttribute(COUNTED) instanceof ConnectionLimits.Admitted counted) counted.close();
+            if (io.removeAttribute(LOGIN_TIMER) instanceof Future<?> timer) timer.cancel(false);
             Pop3Session session = (Pop3Session) io.getAttribute(SESSION);
             if (session != null) session.closedByPeer();
         }

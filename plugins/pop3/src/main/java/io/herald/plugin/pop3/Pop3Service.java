@@ -4,6 +4,7 @@ import io.herald.api.auth.Logins;
 import io.herald.api.config.Configuration;
 import io.herald.api.config.ServerIdentity;
 import io.herald.api.mailbox.MailboxStore;
+import io.herald.api.protocol.ConnectionLimits;
 import io.herald.api.protocol.ProtocolService;
 import io.herald.api.protocol.ServerTls;
 import jakarta.inject.Inject;
@@ -32,11 +33,14 @@ public final class Pop3Service implements ProtocolService {
     private final Pop3Session.Services services;
     private final ThreadPoolExecutor workers;
     private final List<Pop3Listener> listeners = new ArrayList<>();
+    /** Both listeners count together against maxSessions and maxConnectionsPerAddress. */
+    private final ConnectionLimits limits;
 
     @Inject
     public Pop3Service(Configuration config, MailboxStore store, Logins logins, ServerTls tls, ServerIdentity identity) {
         this.settings = Pop3Settings.from(config);
         this.tls = tls;
+        this.limits = new ConnectionLimits(settings.maxSessions(), settings.maxConnectionsPerAddress());
         AtomicInteger n = new AtomicInteger();
         // mailbox reads, maildrop snapshots and UPDATEs; bounded: a full queue answers -ERR [SYS/TEMP] server busy
         this.workers = new ThreadPoolExecutor(settings.threads(), settings.threads(), 30, TimeUnit.SECONDS,
@@ -57,8 +61,8 @@ public final class Pop3Service implements ProtocolService {
     @Override
     public synchronized void start() throws Exception {
         try {
-            if (settings.port() >= 0) start(new Pop3Listener(Pop3Settings.STLS_LISTENER, settings.bind(), settings.port(), false, settings.stls(), tls, services));
-            if (settings.tlsPort() >= 0) start(new Pop3Listener(Pop3Settings.TLS_LISTENER, settings.bind(), settings.tlsPort(), true, false, tls, services));
+            if (settings.port() >= 0) start(new Pop3Listener(Pop3Settings.STLS_LISTENER, settings.bind(), settings.port(), false, settings.stls(), tls, services, limits));
+            if (settings.tlsPort() >= 0) start(new Pop3Listener(Pop3Settings.TLS_LISTENER, settings.bind(), settings.tlsPort(), true, false, tls, services, limits));
         } catch (Exception e) {
             stop();
             throw e;

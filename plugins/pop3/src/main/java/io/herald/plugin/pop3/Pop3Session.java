@@ -84,6 +84,9 @@ final class Pop3Session {
     static final String NO_SUCH_MESSAGE = "-ERR no such message";
     static final String TOO_MANY_ERRORS = "-ERR too many errors, closing connection";
     static final String AUTOLOGOUT = "-ERR autologout: idle for too long";
+    static final String NO_LOGIN = "-ERR autologout: no login within ";
+    static final String TOO_MANY_SESSIONS = "-ERR [SYS/TEMP] too many connections, try again later";
+    static final String TOO_MANY_FROM_ADDRESS = "-ERR [SYS/TEMP] too many connections from your address, try again later";
     static final String SHUTTING_DOWN = "-ERR [SYS/TEMP] server shutting down";
     static final String SERVER_BUSY = "-ERR [SYS/TEMP] server busy, try again later";
     static final String AUTH_FAILED = "-ERR [AUTH] invalid user name or password";
@@ -176,6 +179,20 @@ final class Pop3Session {
         log.info("{}: autologout after {} idle", id, settings.idleTimeout());
         line(AUTOLOGOUT);
         close();
+    }
+
+    /**
+     * {@code loginTimeout} has passed since the connect (on the listener's timer thread): a session still in the
+     * AUTHORIZATION state is closed (RFC 1939 §3 allows closing an idle unauthenticated session). True when a login
+     * is being checked now: ask again a little later.
+     */
+    synchronized boolean loginTimeout() {
+        if (closed || state != State.AUTHORIZATION) return false;
+        if (pending) return true;
+        log.info("{}: no login within {} from {}, closing", id, settings.loginTimeout(), transport.remote());
+        line(NO_LOGIN + settings.loginTimeout().toSeconds() + "s");
+        close();
+        return false;
     }
 
     /** The client closed the connection (or it broke): no UPDATE. */

@@ -1,5 +1,6 @@
 package io.herald.plugin.pop3;
 
+import io.herald.api.protocol.ConnectionLimits;
 import io.herald.api.protocol.ServerTls;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -267,6 +268,169 @@ class Pop3ListenerTest {
             plain.close();
             overTls.close();
         }
+    }
+
+    // ---------------------------------------------------------------- connection limits (both listeners count together)
+
+    static final String FROM_ADDRESS = "-ERR [SYS/TEMP] too many connections from your address, try again later";
+    static final String TOO_MANY = "-ERR [SYS/TEMP] too many connections, try again later";
+
+    /**
+     * The STLS and the implicit-TLS listener sharing one {@link ConnectionLimits}, as {@link Pop3Service} makes them,
+     * with {@code key = value} in pop3.cfg and the user olaf.
+     */
+    private List<Pop3Listener> limited(String key, String value) throws Exception {
+        Harness h = new Harness();
+        h.config.put(key, value);
+        h.store.create(OLAF);
+        h.logins.passwords.put(OLAF, PW);
+        h.workers = pool;
+        Pop3Session.Services services = h.services();
+        ConnectionLimits limits = new ConnectionLimits(services.settings().maxSessions(), services.settings().maxConnectionsPerAddress());
+        List<Pop3Listener> both = List.of(new Pop3Listener("pop3", "127.0.0.1", 0, false, true, tls, services, limits),
+                new Pop3Listener("pop3s", "127.0.0.1", 0, true, false, tls, services, limits));
+        for (Pop3Listener l : both) l.start();
+        return both;
+    }
+
+    /** A connection from the local address {@code from}; over implicit TLS when {@code l} is the pop3s listener. */
+    static Conn connect(Pop3Listener l, String from) throws Exception {
+        java.net.InetAddress server = java.net.InetAddress.getByName("127.0.0.1");
+        java.net.InetAddress local = java.net.InetAddress.getByName(from);
+        return new Conn(l.name().equals("pop3s")
+                ? trustAll().getSocketFactory().createSocket(server, l.address().getPort(), local, 0)
+                : new Socket(server, l.address().getPort(), local, 0));
+    }
+
+    static void refused(Pop3Listener l, String from, String reply) throws Exception {
+        try (Conn c = connect(l, from)) {
+            assertThat(c.in.readLine()).isEqualTo(reply);
+            assertThat(c.in.read()).as("closed after the -ERR").isEqualTo(-1);
+        }
+    }
+
+    /** A closed connection is counted out when the server sees the close, a moment later: tries for at most 10 s. */
+    static Conn awaitGreeted(Pop3Listener l, String from) throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            Conn c = connect(l, from);
+            String greeting = c.in.readLine();
+            if (Pop3Session.GREETING.equals(greeting)) return c;
+            c.close();
+            assertThat(System.nanoTime()).as("still refused after 10 s: " + greeting).isLessThan(until);
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void oneMoreFromAnAddressIsRefusedOnBothListenersWhileAnotherAddressIsServedAndClosingFreesThePlaces() throws Exception {
+        List<Pop3Listener> both = limited("maxConnectionsPerAddress", "3");
+        Pop3Listener plain = both.get(0);
+        Pop3Listener overTls = both.get(1);
+        List<Conn> open = new java.util.ArrayList<>();
+        try {
+            for (Pop3Listener l : List.of(plain, plain, overTls)) {
+                Conn c = connect(l, "127.0.0.2");
+                open.add(c);
+                assertThat(c.in.readLine()).isEqualTo(Pop3Session.GREETING);
+            }
+            refused(plain, "127.0.0.2", FROM_ADDRESS);
+            refused(overTls, "127.0.0.2", FROM_ADDRESS);   // over TLS, after the handshake
+            // Python's poplib sees the greeting as an error with the server's text
+            if (onPath("python3")) {
+                assertThat(python("import poplib, sys, socket\n"
+                        + "class P(poplib.POP3):\n"
+                        + "    def _create_socket(self, timeout):\n"
+                        + "        return socket.create_connection((self.host, self.port), timeout, source_address=('127.0.0.2', 0))\n"
+                        + "try:\n"
+                        + "    P('127.0.0.1', int(sys.argv[1]), timeout=20)\n"
+                        + "    print('greeted')\n"
+                        + "except poplib.error_proto as e:\n"
+                        + "    print('refused:', e.args[0].decode())\n", plain.address().getPort()))
+                        .isEqualTo("refused: " + FROM_ADDRESS);
+            }
+            // another address is served, and so are the first three
+            try (Conn other = connect(overTls, "127.0.0.1")) {
+                assertThat(other.in.readLine()).isEqualTo(Pop3Session.GREETING);
+                assertThat(other.cmd("AUTH PLAIN " + plain())).startsWith("+OK maildrop has");
+                assertThat(other.cmd("QUIT")).startsWith("+OK");
+            }
+            assertThat(open.get(2).cmd("CAPA")).isEqualTo("+OK capability list follows");
+            // when the clients close, the address may connect again: all three places are free
+            for (Conn c : open) c.close();
+            open.clear();
+            open.add(awaitGreeted(overTls, "127.0.0.2"));
+            for (int i = 0; i < 2; i++) open.add(awaitGreeted(plain, "127.0.0.2"));
+            assertThat(plain.limits().refused()).isEqualTo(onPath("python3") ? 3 : 2);
+        } finally {
+            for (Conn c : open) c.close();
+            for (Pop3Listener l : both) l.close();
+        }
+        for (int i = 0; i < 200 && plain.limits().addresses() > 0; i++) Thread.sleep(50);
+        assertThat(plain.limits().addresses()).as("nothing counted after every connection closed").isZero();
+    }
+
+    @Test
+    void sessionsInTotalAreLimited() throws Exception {
+        List<Pop3Listener> both = limited("maxSessions", "3");
+        List<Conn> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 2; i <= 4; i++) {
+                Conn c = connect(both.get(i % 2), "127.0.0." + i);
+                open.add(c);
+                assertThat(c.in.readLine()).isEqualTo(Pop3Session.GREETING);
+            }
+            refused(both.get(0), "127.0.0.5", TOO_MANY);
+            refused(both.get(1), "127.0.0.5", TOO_MANY);
+            open.remove(0).close();
+            open.add(awaitGreeted(both.get(0), "127.0.0.5"));
+        } finally {
+            for (Conn c : open) c.close();
+            for (Pop3Listener l : both) l.close();
+        }
+    }
+
+    @Test
+    void aSessionThatDoesNotLogInIsClosedWhileALoggedInIdleOneStays() throws Exception {
+        List<Pop3Listener> both = limited("loginTimeout", "2s");
+        try (Conn idle = connect(both.get(1), "127.0.0.2");
+             Conn silent = connect(both.get(0), "127.0.0.3");
+             Conn chatty = connect(both.get(1), "127.0.0.4")) {
+            assertThat(idle.in.readLine()).isEqualTo(Pop3Session.GREETING);
+            assertThat(idle.cmd("AUTH PLAIN " + plain())).startsWith("+OK maildrop has");
+            assertThat(silent.in.readLine()).isEqualTo(Pop3Session.GREETING);
+            assertThat(chatty.in.readLine()).isEqualTo(Pop3Session.GREETING);
+            // the time counts from the connect: commands before the login do not extend it
+            String last = null;
+            for (int i = 0; i < 100; i++) {
+                last = chatty.cmd("CAPA");
+                if (!"+OK capability list follows".equals(last)) break;
+                while (!chatty.in.readLine().equals(".")) { /* the capability list */ }
+                Thread.sleep(100);
+            }
+            assertThat(last).isEqualTo("-ERR autologout: no login within 2s");
+            assertThat(chatty.in.read()).isEqualTo(-1);
+            assertThat(silent.in.readLine()).isEqualTo("-ERR autologout: no login within 2s");
+            assertThat(silent.in.read()).isEqualTo(-1);
+            // the logged-in session, silent as long, is still there
+            assertThat(idle.cmd("STAT")).isEqualTo("+OK 0 0");
+        } finally {
+            for (Pop3Listener l : both) l.close();
+        }
+    }
+
+    static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (java.nio.file.Files.isExecutable(Path.of(dir, tool))) return true;
+        }
+        return false;
+    }
+
+    /** Runs a Python script with one argument; its output, trimmed. Bounded: 30 s. */
+    static String python(String script, int port) throws Exception {
+        Process p = new ProcessBuilder("python3", "-c", script, Integer.toString(port)).redirectErrorStream(true).start();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("python3 finished").isTrue();
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     }
 
     @Test
