@@ -35,9 +35,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class GracefulStopTest {
 
     /** smtp.cfg shutdownGrace here: how long the flooding client holds the SMTP drain open. */
-    static final int GRACE_SECONDS = 6;
-    /** How soon after the SMTP listener refuses clients every other listener must refuse them too. */
-    static final long AT_ONCE_MILLIS = 1500;
+    static final int GRACE_SECONDS = 10;
+    /**
+     * How long after the SMTP listener refuses clients the others are watched: well inside the drain that the flooding
+     * client holds open (a listener that stops only after the drain, as IMAP and POP3 did, is still accepting then),
+     * and long enough for a loaded machine; the test asserts the order (refused while SMTP drains), not a speed.
+     */
+    static final long WATCH_MILLIS = (GRACE_SECONDS - 4) * 1000L;
 
     @TempDir Path home;
     HeraldServer server;
@@ -83,8 +87,8 @@ class GracefulStopTest {
         assertThat(smtpRefused).as("the SMTP listener stops accepting at the start of the stop").isPositive();
         Map<String, String> late = new LinkedHashMap<>();
         for (Map.Entry<String, Integer> e : others.entrySet()) {
-            long refused = awaitRefused(e.getValue(), smtpRefused + AT_ONCE_MILLIS * 1_000_000);
-            if (refused < 0) late.put(e.getKey(), "still accepting " + AT_ONCE_MILLIS + " ms after SMTP stopped accepting");
+            long refused = awaitRefused(e.getValue(), smtpRefused + WATCH_MILLIS * 1_000_000);
+            if (refused < 0) late.put(e.getKey(), "still accepting " + WATCH_MILLIS + " ms after SMTP stopped accepting");
         }
         assertThat(closer.isAlive()).as("SMTP is still draining (the flooding client holds it for shutdownGrace)").isTrue();
         assertThat(late).as("listeners taking new clients while SMTP drains").isEmpty();
