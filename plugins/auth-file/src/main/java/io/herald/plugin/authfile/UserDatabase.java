@@ -231,6 +231,12 @@ public final class UserDatabase implements UserAdmin {
         }
     }
 
+    /** Trimmed and in lower case: how the file keeps every address. */
+    @Override
+    public String canonicalAddress(String address) {
+        return canonical(address);
+    }
+
     static String canonical(String address) {
         return address.trim().toLowerCase(Locale.ROOT);
     }

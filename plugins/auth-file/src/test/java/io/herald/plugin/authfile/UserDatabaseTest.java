@@ -80,6 +80,8 @@ class UserDatabaseTest {
         String text = new String(bytes, StandardCharsets.UTF_8);
         assertThat(text).doesNotContain("correct horse battery staple").doesNotContain("correct")
                 .contains("elsa@herald.test scram-sha-256:4096:");
+        assertThat(db.canonicalAddress(" Elsa@Herald.test")).as("what 'herald user add' prints").isEqualTo("elsa@herald.test");
+        assertThat(db.list()).containsExactly(db.canonicalAddress("Elsa@Herald.test"));
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(db.file()))).isEqualTo("rw-------");
     }
 
