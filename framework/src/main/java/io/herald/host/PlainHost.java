@@ -47,7 +47,15 @@ import java.util.Set;
  */
 public final class PlainHost {
 
-    private static final Logger log = LoggerFactory.getLogger(PlainHost.class);
+    /**
+     * The logger of the plugins' lifecycle lines ("plugin imap 1.0 started: ...", "... not started", "... failed to
+     * start", their protocol services): both hosts start plugins here (the OSGi host through its extender), so the
+     * lines are logged under this neutral name, not under the class's, which read "PlainHost" in a server running
+     * Felix. Its last segment, {@code plugins}, is what the logs' {@code %logger{0}} shows.
+     */
+    public static final String PLUGIN_LOGGER = "io.herald.plugins";
+
+    private static final Logger log = LoggerFactory.getLogger(PLUGIN_LOGGER);
 
     private final Injector core;
     private final ExtensionRegistry registry;

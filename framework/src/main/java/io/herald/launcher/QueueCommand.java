@@ -90,7 +90,7 @@ final class QueueCommand {
         @Override
         public Integer call() throws Exception {
             QueueEntry.EntryInfo e = QueueAdmin.scan(queue.queueDir()).stream().filter(x -> x.id().equals(id)).findFirst()
-                    .orElseThrow(() -> new Main.CommandFailedException("no queued message " + id));
+                    .orElseThrow(() -> new Main.CommandFailedException("no queue entry " + id));
             PrintStream o = queue.out;
             o.println("id:       " + e.id());
             o.println("from:     " + e.reversePath());

@@ -88,6 +88,12 @@ class QueueCommandTest {
             assertThat(server.queue().entry(id)).isEmpty();
             assertThat(run("--home", h, "queue", "show", id)).startsWith("1\n");
             assertThat(run("--home", h, "queue", "delete", "NOSUCHID")).startsWith("1\n");
+            // an unknown id is worded alike by show (read from the files), retry and delete (answered by the server)
+            for (String verb : List.of("show", "retry", "delete")) {
+                HeraldRun unknown = herald("queue", verb, "NOSUCHID");
+                assertThat(unknown.exit()).as(verb).isEqualTo(1);
+                assertThat(unknown.err()).as(verb).isEqualTo("herald: no queue entry NOSUCHID" + System.lineSeparator());
+            }
             assertThat(run("--home", h, "queue", "retry")).startsWith("2\n");   // a wrong command line
         }
         // no server: the tool changes the files itself

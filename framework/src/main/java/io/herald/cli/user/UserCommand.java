@@ -23,7 +23,8 @@ import java.util.function.Supplier;
  * {@code herald user add|passwd|remove|list|alias|unalias}: manages the users of the file-based user database
  * (any plugin offering a {@link UserAdmin.Factory}). Passwords are read from the terminal without echo (twice),
  * or — when there is no terminal — one line from standard input; never from the command line, where other
- * users could see them in the process list.
+ * users could see them in the process list. What they print names each address in the form the database keeps
+ * ({@link UserAdmin#canonicalAddress}: {@code UPPER@Herald.Test} is added as {@code upper@herald.test}).
  *
  * <p>To attach: {@code new CommandLine(main).addSubcommand("user", UserCommand.forHome(home, loader))}.
  */
@@ -139,13 +140,15 @@ public final class UserCommand {
 
         @Override int run() throws Exception {
             char[] pw = parent.readPassword();
+            UserAdmin admin = parent.admin.get();
             try {
-                parent.admin.get().add(address, pw);
+                admin.add(address, pw);
             } finally {
                 Arrays.fill(pw, '\0');
             }
-            parent.out.println("added " + address);
-            parent.warnIfNotLocal(address, spec);
+            String stored = admin.canonicalAddress(address);
+            parent.out.println("added " + stored);
+            parent.warnIfNotLocal(stored, spec);
             return 0;
         }
     }
@@ -156,12 +159,13 @@ public final class UserCommand {
 
         @Override int run() throws Exception {
             char[] pw = parent.readPassword();
+            UserAdmin admin = parent.admin.get();
             try {
-                parent.admin.get().passwd(address, pw);
+                admin.passwd(address, pw);
             } finally {
                 Arrays.fill(pw, '\0');
             }
-            parent.out.println("password changed for " + address);
+            parent.out.println("password changed for " + admin.canonicalAddress(address));
             return 0;
         }
     }
@@ -171,8 +175,10 @@ public final class UserCommand {
         @Parameters(index = "0") String address;
 
         @Override int run() throws Exception {
-            boolean removed = parent.admin.get().remove(address);
-            parent.out.println(removed ? "removed " + address : "no user " + address);
+            UserAdmin admin = parent.admin.get();
+            boolean removed = admin.remove(address);
+            String stored = admin.canonicalAddress(address);
+            parent.out.println(removed ? "removed " + stored : "no user " + stored);
             return removed ? 0 : 1;
         }
     }
@@ -193,8 +199,9 @@ public final class UserCommand {
         @Parameters(index = "1") String target;
 
         @Override int run() throws Exception {
-            parent.admin.get().addAlias(alias, target);
-            parent.out.println(alias + " -> " + target);
+            UserAdmin admin = parent.admin.get();
+            admin.addAlias(alias, target);
+            parent.out.println(admin.canonicalAddress(alias) + " -> " + admin.canonicalAddress(target));
             return 0;
         }
     }
@@ -204,8 +211,10 @@ public final class UserCommand {
         @Parameters(index = "0") String alias;
 
         @Override int run() throws Exception {
-            boolean removed = parent.admin.get().removeAlias(alias);
-            parent.out.println(removed ? "removed alias " + alias : "no alias " + alias);
+            UserAdmin admin = parent.admin.get();
+            boolean removed = admin.removeAlias(alias);
+            String stored = admin.canonicalAddress(alias);
+            parent.out.println(removed ? "removed alias " + stored : "no alias " + stored);
             return removed ? 0 : 1;
         }
     }

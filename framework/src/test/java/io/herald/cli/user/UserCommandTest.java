@@ -93,4 +93,44 @@ class UserCommandTest {
         assertThat(cl.execute("add", "anna@HERALD.test")).isZero();
         assertThat(err.toString()).isEmpty();
     }
+
+    /** A database that keeps addresses in lower case, as auth-file does. */
+    static class LowerCase extends Fake {
+        final Map<String, String> aliases = new TreeMap<>();
+        @Override public String canonicalAddress(String a) { return a.trim().toLowerCase(java.util.Locale.ROOT); }
+        @Override public void add(String a, char[] p) { super.add(canonicalAddress(a), p); }
+        @Override public boolean remove(String a) { return super.remove(canonicalAddress(a)); }
+        @Override public void addAlias(String a, String t) { aliases.put(canonicalAddress(a), canonicalAddress(t)); }
+        @Override public boolean removeAlias(String a) { return aliases.remove(canonicalAddress(a)) != null; }
+    }
+
+    @Test
+    void everyCommandPrintsTheAddressAsTheDatabaseKeepsIt() {
+        // 'herald user add UPPER@Herald.Test' printed "added UPPER@Herald.Test" while it stored upper@herald.test
+        LowerCase db = new LowerCase();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        java.io.StringWriter err = new java.io.StringWriter();
+        java.util.function.Function<String, CommandLine> cli = input -> {
+            CommandLine cl = new CommandLine(new UserCommand(() -> db, () -> java.util.Set.of("herald.test"),
+                    new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), new PrintStream(out, true, StandardCharsets.UTF_8)));
+            cl.setErr(new java.io.PrintWriter(err, true));
+            return cl;
+        };
+        assertThat(cli.apply("Upper-pass-1234\n").execute("add", "UPPER@Herald.Test")).isZero();
+        assertThat(cli.apply("Upper-pass-5678\n").execute("passwd", "Upper@HERALD.test")).isZero();
+        assertThat(cli.apply("").execute("alias", "Info@Herald.Test", "UPPER@herald.TEST")).isZero();
+        assertThat(cli.apply("").execute("unalias", "INFO@herald.test")).isZero();
+        assertThat(cli.apply("").execute("unalias", "INFO@herald.test")).isEqualTo(1);
+        assertThat(cli.apply("").execute("remove", "UPPER@Herald.Test")).isZero();
+        assertThat(cli.apply("").execute("remove", "UPPER@Herald.Test")).isEqualTo(1);
+        assertThat(out.toString(StandardCharsets.UTF_8).lines()).containsExactly(
+                "added upper@herald.test",
+                "password changed for upper@herald.test",
+                "info@herald.test -> upper@herald.test",
+                "removed alias info@herald.test",
+                "no alias info@herald.test",
+                "removed upper@herald.test",
+                "no user upper@herald.test");
+        assertThat(err.toString()).isEmpty();
+    }
 }

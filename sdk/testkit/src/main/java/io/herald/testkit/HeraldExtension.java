@@ -462,7 +462,7 @@ public final class HeraldExtension implements BeforeAllCallback, AfterAllCallbac
             return this;
         }
 
-        /** A user with a password for SMTP AUTH; needs {@link BuiltIn#AUTH_FILE}. */
+        /** A user with a password for SMTP AUTH (at least 8 characters: auth-file's {@code password.minLength}); needs {@link BuiltIn#AUTH_FILE}. */
         public Builder user(String address, String password) {
             users.put(address, password);
             return this;

@@ -10,7 +10,7 @@ import java.time.Clock;
 
 /**
  * Users and aliases in a file: contributes {@link FileAuthenticator} and {@link AliasRouter}.
- * Configuration: {@code conf/auth-file.cfg} ({@code file}, {@code iterations}; see {@link UserDatabase}).
+ * Configuration: {@code conf/auth-file.cfg} ({@code file}, {@code iterations}, {@code password.minLength}; see {@link UserDatabase}).
  */
 public final class AuthFilePlugin extends HeraldPlugin {
 

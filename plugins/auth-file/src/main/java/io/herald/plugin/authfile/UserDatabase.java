@@ -61,7 +61,9 @@ import java.util.logging.Logger;
  * old or the new file, never half of one. The file is created with mode 600.
  *
  * <p>Configuration (pid {@code auth-file}): {@code file} (default {@code <dataDir>/users}), {@code iterations}
- * (PBKDF2 iterations of new passwords, default 100000, at least 4096).
+ * (PBKDF2 iterations of new passwords, default 100000, at least 4096), {@code password.minLength} (the fewest
+ * characters — Unicode code points — a new or changed password may have, default {@value #DEFAULT_MIN_PASSWORD_LENGTH},
+ * 1 to 1024). A file written by hand, and users added before the minimum was raised, keep their passwords.
  */
 public final class UserDatabase implements UserAdmin {
 
@@ -69,6 +71,8 @@ public final class UserDatabase implements UserAdmin {
     private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
     static final String SCHEME = "scram-sha-256";
     public static final int DEFAULT_ITERATIONS = 100_000;
+    /** {@code password.minLength}'s default: NIST SP 800-63B §5.1.1.2's minimum for a memorised secret a user chose. */
+    public static final int DEFAULT_MIN_PASSWORD_LENGTH = 8;
 
     /** The parsed file; {@code removed}: the addresses of removed users that are no user now. */
     public record Snapshot(Map<String, ScramCredential> users, Map<String, String> aliases, java.util.Set<String> removed) {
@@ -83,21 +87,29 @@ public final class UserDatabase implements UserAdmin {
 
     private final Path file;
     private final int iterations;
+    private final int minPasswordLength;
     private final Clock clock;
     private volatile Snapshot snapshot = new Snapshot(Map.of(), Map.of(), java.util.Set.of());
     private volatile Object stamp = "none";
     private volatile Instant lastCheck;
 
     public UserDatabase(Path file, int iterations, Clock clock) {
+        this(file, iterations, DEFAULT_MIN_PASSWORD_LENGTH, clock);
+    }
+
+    public UserDatabase(Path file, int iterations, int minPasswordLength, Clock clock) {
         if (iterations < ScramCredential.MIN_ITERATIONS) throw new IllegalArgumentException("iterations below " + ScramCredential.MIN_ITERATIONS);
+        if (minPasswordLength < 1) throw new IllegalArgumentException("password.minLength below 1");
         this.file = file.toAbsolutePath().normalize();
         this.iterations = iterations;
+        this.minPasswordLength = minPasswordLength;
         this.clock = clock;
     }
 
     public static UserDatabase fromConfig(Configuration config, Path dataDir, Clock clock) {
         Path file = config.get("file").map(f -> dataDir.resolve(f)).orElse(dataDir.resolve("users"));
-        return new UserDatabase(file, config.getInt("iterations", DEFAULT_ITERATIONS, ScramCredential.MIN_ITERATIONS, 10_000_000), clock);
+        return new UserDatabase(file, config.getInt("iterations", DEFAULT_ITERATIONS, ScramCredential.MIN_ITERATIONS, 10_000_000),
+                config.getInt("password.minLength", DEFAULT_MIN_PASSWORD_LENGTH, 1, 1024), clock);
     }
 
     /** Opens the database for {@code bin/herald user}. */
@@ -231,6 +243,12 @@ public final class UserDatabase implements UserAdmin {
         }
     }
 
+    /** Trimmed and in lower case: how the file keeps every address. */
+    @Override
+    public String canonicalAddress(String address) {
+        return canonical(address);
+    }
+
     static String canonical(String address) {
         return address.trim().toLowerCase(Locale.ROOT);
     }
@@ -256,8 +274,13 @@ public final class UserDatabase implements UserAdmin {
         return true;
     }
 
-    private static void checkPassword(char[] password) {
+    /** Refuses an empty password, and one shorter than {@code password.minLength} characters (code points). */
+    private void checkPassword(char[] password) {
         if (password == null || password.length == 0) throw new IllegalArgumentException("empty password");
+        int length = Character.codePointCount(password, 0, password.length);
+        if (length < minPasswordLength)
+            throw new IllegalArgumentException("password too short: " + length + (length == 1 ? " character" : " characters")
+                    + ", at least " + minPasswordLength + " are needed (auth-file.cfg password.minLength)");
     }
 
     // ---- file format

@@ -80,7 +80,35 @@ class UserDatabaseTest {
         String text = new String(bytes, StandardCharsets.UTF_8);
         assertThat(text).doesNotContain("correct horse battery staple").doesNotContain("correct")
                 .contains("elsa@herald.test scram-sha-256:4096:");
+        assertThat(db.canonicalAddress(" Elsa@Herald.test")).as("what 'herald user add' prints").isEqualTo("elsa@herald.test");
+        assertThat(db.list()).containsExactly(db.canonicalAddress("Elsa@Herald.test"));
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(db.file()))).isEqualTo("rw-------");
+    }
+
+    @Test
+    void aPasswordShorterThanTheMinimumIsRefusedAndNothingIsWritten() throws Exception {
+        // 'herald user add' accepted a one-character password
+        UserDatabase db = db();
+        assertThatThrownBy(() -> db.add("elsa@herald.test", "x".toCharArray())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("password too short: 1 character, at least 8 are needed (auth-file.cfg password.minLength)");
+        assertThatThrownBy(() -> db.add("elsa@herald.test", "1234567".toCharArray()))
+                .hasMessage("password too short: 7 characters, at least 8 are needed (auth-file.cfg password.minLength)");
+        assertThat(db.file()).doesNotExist();
+        db.add("elsa@herald.test", "12345678".toCharArray());
+        assertThatThrownBy(() -> db.passwd("elsa@herald.test", "short".toCharArray())).hasMessageContaining("at least 8");
+        assertThat(new FileAuthenticator(db, mailboxes(db)).verifyPassword("elsa@herald.test", "12345678".toCharArray(), CTX))
+                .as("the old password stays").isInstanceOf(AuthResult.Authenticated.class);
+        // characters are code points: four ghosts (U+1F47B, outside the BMP) are 4, not 8 UTF-16 units
+        assertThatThrownBy(() -> db.add("olaf@herald.test", "\uD83D\uDC7B\uD83D\uDC7B\uD83D\uDC7B\uD83D\uDC7B".toCharArray()))
+                .hasMessageStartingWith("password too short: 4 characters");
+
+        UserDatabase strict = UserDatabase.fromConfig(new MapConfig("auth-file", Map.of("password.minLength", "12")), dir.resolve("strict"), clock);
+        assertThatThrownBy(() -> strict.add("elsa@herald.test", "12345678901".toCharArray())).hasMessageContaining("at least 12");
+        strict.add("elsa@herald.test", "123456789012".toCharArray());
+        UserDatabase lax = UserDatabase.fromConfig(new MapConfig("auth-file", Map.of("password.minLength", "1")), dir.resolve("lax"), clock);
+        lax.add("elsa@herald.test", "x".toCharArray());
+        assertThatThrownBy(() -> UserDatabase.fromConfig(new MapConfig("auth-file", Map.of("password.minLength", "0")), dir, clock))
+                .hasMessageContaining("password.minLength");
     }
 
     @Test
@@ -89,7 +117,7 @@ class UserDatabaseTest {
         // 'herald user add a@b@c' used to add a user "a@b@c": the local part "a@b" names no mailbox over SMTP
         for (String bad : List.of("a@b@c", "\"x y\"@herald.test", "x..y@herald.test", ".x@herald.test",
                 "x@herald..test", "x@-herald.test", "x@herald.test.", "x@[127.0.0.1]")) {
-            assertThatThrownBy(() -> db.add(bad, "pw".toCharArray())).as(bad)
+            assertThatThrownBy(() -> db.add(bad, "Long-enough-pw".toCharArray())).as(bad)
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageStartingWith("not a mail address: '" + bad.toLowerCase(java.util.Locale.ROOT) + "'")
                     .hasMessageContaining("second @");
@@ -99,7 +127,7 @@ class UserDatabaseTest {
         assertThat(db.list()).isEmpty();
         assertThat(db.aliases()).isEmpty();
         for (String good : List.of("o'brien+tag@herald.test", "x.y@sub-1.herald.test", "jörg@bücher.example", "postmaster@localhost"))
-            db.add(good, "pw".toCharArray());
+            db.add(good, "Long-enough-pw".toCharArray());
         assertThat(db.list()).hasSize(4);
     }
 
@@ -112,12 +140,12 @@ class UserDatabaseTest {
         assertThat(auth.verifyPassword("elsa@herald.test", "let it snow".toCharArray(), CTX)).isInstanceOf(AuthResult.Failed.class);
         assertThat(auth.verifyPassword("olaf@herald.test", "x".toCharArray(), CTX)).isInstanceOf(AuthResult.UnknownUser.class);
         assertThat(auth.scramCredential("elsa@herald.test", CTX)).get().satisfies(c -> assertThat(c.iterations()).isEqualTo(4096));
-        db.passwd("elsa@herald.test", "new one".toCharArray());
-        assertThat(auth.verifyPassword("elsa@herald.test", "new one".toCharArray(), CTX)).isInstanceOf(AuthResult.Authenticated.class);
+        db.passwd("elsa@herald.test", "a new one".toCharArray());
+        assertThat(auth.verifyPassword("elsa@herald.test", "a new one".toCharArray(), CTX)).isInstanceOf(AuthResult.Authenticated.class);
         assertThat(auth.verifyPassword("elsa@herald.test", "let it go".toCharArray(), CTX)).isInstanceOf(AuthResult.Failed.class);
-        assertThatThrownBy(() -> db.add("elsa@herald.test", "x".toCharArray())).hasMessageContaining("exists");
-        assertThatThrownBy(() -> db.passwd("nobody@herald.test", "x".toCharArray())).hasMessageContaining("no user");
-        assertThatThrownBy(() -> db.add("not an address", "x".toCharArray())).hasMessageContaining("not a mail address");
+        assertThatThrownBy(() -> db.add("elsa@herald.test", "Long-enough-pw".toCharArray())).hasMessageContaining("exists");
+        assertThatThrownBy(() -> db.passwd("nobody@herald.test", "Long-enough-pw".toCharArray())).hasMessageContaining("no user");
+        assertThatThrownBy(() -> db.add("not an address", "Long-enough-pw".toCharArray())).hasMessageContaining("not a mail address");
         assertThat(db.remove("elsa@herald.test")).isTrue();
         assertThat(db.list()).isEmpty();
     }
@@ -170,7 +198,7 @@ class UserDatabaseTest {
             UserDatabase own = db();
             done.add(pool.submit(() -> {
                 for (int i = 0; i < 10; i++) {
-                    own.add("u" + thread + "-" + i + "@herald.test", ("pw" + i).toCharArray());
+                    own.add("u" + thread + "-" + i + "@herald.test", ("password" + i).toCharArray());
                     own.addAlias("a" + thread + "-" + i + "@herald.test", "u" + thread + "-" + i + "@herald.test");
                 }
                 return null;
@@ -181,7 +209,7 @@ class UserDatabaseTest {
         UserDatabase check = db();
         assertThat(check.list()).hasSize(40);
         assertThat(check.aliases()).hasSize(40);
-        assertThat(new FileAuthenticator(check, mailboxes(check)).verifyPassword("u3-7@herald.test", "pw7".toCharArray(), CTX)).isInstanceOf(AuthResult.Authenticated.class);
+        assertThat(new FileAuthenticator(check, mailboxes(check)).verifyPassword("u3-7@herald.test", "password7".toCharArray(), CTX)).isInstanceOf(AuthResult.Authenticated.class);
         assertThat(Files.readAllLines(check.file())).filteredOn(l -> !l.startsWith("#")).hasSize(80);
     }
 
@@ -200,8 +228,8 @@ class UserDatabaseTest {
         Set<Router> routers = injector.getInstance(Key.get(new TypeLiteral<Set<Router>>() { }));
         assertThat(auths).hasSize(1);
         assertThat(routers).singleElement().isInstanceOf(AliasRouter.class);
-        injector.getInstance(UserDatabase.class).add("elsa@herald.test", "x".toCharArray());
-        assertThat(auths.iterator().next().verifyPassword("elsa@herald.test", "x".toCharArray(), CTX)).isInstanceOf(AuthResult.Authenticated.class);
+        injector.getInstance(UserDatabase.class).add("elsa@herald.test", "Long-enough-pw".toCharArray());
+        assertThat(auths.iterator().next().verifyPassword("elsa@herald.test", "Long-enough-pw".toCharArray(), CTX)).isInstanceOf(AuthResult.Authenticated.class);
         assertThat(dir.resolve("users")).exists();
     }
 

@@ -35,6 +35,16 @@ public interface UserAdmin {
     Map<String, String> aliases() throws IOException;
 
     /**
+     * The form in which this database keeps {@code address} (for example trimmed and in lower case): what
+     * {@code herald user add|remove|alias|...} print, so that the operator sees what was stored. Since 1.2.
+     *
+     * @return the address unchanged unless the database keeps another form
+     */
+    default String canonicalAddress(String address) {
+        return address;
+    }
+
+    /**
      * Opens a plugin's user database without starting a server; found with {@link java.util.ServiceLoader}
      * ({@code META-INF/services/io.herald.api.auth.UserAdmin$Factory}).
      */

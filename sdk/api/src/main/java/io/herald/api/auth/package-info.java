@@ -6,9 +6,11 @@
  * <p>1.1: {@link io.herald.api.auth.Logins} and {@link io.herald.api.auth.SaslServer}, the core's authentication
  * for protocol plugins (IMAP, POP3): the same authenticator chain and brute-force throttle as SMTP AUTH.
  *
+ * <p>1.2: {@link io.herald.api.auth.UserAdmin#canonicalAddress}, the stored form of an address (a default method).
+ *
  * <p>Part of Herald's extension API. Exported to plugin bundles at a semantic version: raise the minor version for
  * an addition, the major version for any change that breaks a plugin compiled against the previous one.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.herald.api.auth;
