@@ -212,7 +212,7 @@ class FelixHostTest {
         felix.deploy(jar);
         await().atMost(PATIENCE).until(() -> state("io.herald.plugin.routelocal") instanceof PluginState.Active);
         String version = felix.plugins().get(0).version();
-        try (Warnings warnings = new Warnings()) {
+        try (Warnings warnings = new Warnings(); Warnings fileInstall = new Warnings("org.apache.felix.fileinstall")) {
             // the same plugin again under another name (an operator's copy, or a rebuilt jar of an unchanged version)
             Path copy = felix.deploy(Files.copy(jar, work.resolve("route-local-copy.jar")));
 
@@ -225,8 +225,11 @@ class FelixHostTest {
             assertThat(warnings.lines()).containsExactly(copy + ": " + reason + " (refused; see 'herald plugins')");
             await().atMost(PATIENCE).until(() -> stateFile().contains("route-local-copy.jar\t" + version + "\trefused\t-\t" + reason + "\t"));
 
-            // FileInstall took the copy for an update of the installed bundle: removing it uninstalls that bundle, and
-            // FileInstall does not install route-local.jar again. That jar is listed as refused, with the way out.
+            // FileInstall takes the copy for an update of the installed bundle (once the file has stayed unchanged for a
+            // poll: the extender's scan may refuse it before that, so the test waits for FileInstall's own line, else
+            // the copy is gone before FileInstall saw it): removing it uninstalls that bundle, and FileInstall does not
+            // install route-local.jar again. That jar is listed as refused, with the way out.
+            await().atMost(PATIENCE).until(() -> fileInstall.lines().stream().anyMatch(l -> l.contains("Updating this bundle instead")));
             Files.delete(copy);
             Path original = server.paths().plugins().resolve("route-local.jar");
             String lost = "not installed: FileInstall does not install it (as when it took it for the same bundle as another"
@@ -273,11 +276,17 @@ class FelixHostTest {
 
     /** The warnings the extender logs while open. */
     private static final class Warnings implements AutoCloseable {
-        private final ch.qos.logback.classic.Logger logger =
-                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PluginExtender.class);
+        private final ch.qos.logback.classic.Logger logger;
         private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen = new ch.qos.logback.core.read.ListAppender<>();
 
+        /** The extender's warnings. */
         Warnings() {
+            this(PluginExtender.class.getName());
+        }
+
+        /** The warnings of the named logger. */
+        Warnings(String loggerName) {
+            logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(loggerName);
             seen.start();
             logger.addAppender(seen);
         }
