@@ -566,6 +566,10 @@ class DistributionIT {
     static void environment(ProcessBuilder pb) {
         pb.environment().remove("HERALD_HOME");
         pb.environment().remove("HERALD_JAVA_OPTS");
+        // the build's loopback default resolver (dns.server in the parent POM) for the started server too: its
+        // dns.cfg names no servers, and no test's lookup may leave the machine
+        String dnsServer = System.getProperty("dns.server");
+        if (dnsServer != null) pb.environment().put("HERALD_JAVA_OPTS", "-Ddns.server=" + dnsServer);
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
     }
 
