@@ -3,7 +3,7 @@ package io.herald.smtp;
 import io.herald.api.config.ServerIdentity;
 import io.herald.host.ExtensionRegistry;
 import io.herald.queue.MessageQueue;
-import io.herald.sasl.AuthThrottle;
+import io.herald.api.protocol.ConnectionLimits;
 import io.herald.sasl.SaslService;
 import io.herald.tls.TlsContextProvider;
 import org.apache.mina.core.buffer.IoBuffer;
@@ -24,8 +24,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -85,9 +83,9 @@ public final class SmtpServer implements AutoCloseable {
     private final TlsContextProvider tls;    // null: no TLS on this listener
     private final SaslService sasl;          // null: no AUTH on this listener
     private final AtomicLong sessionCounter = new AtomicLong();
-    private final ConcurrentHashMap<String, Integer> perAddress = new ConcurrentHashMap<>();
-    private final AtomicInteger sessions = new AtomicInteger();
-    private final AtomicLong refused = new AtomicLong();
+    /** maxSessions and maxConnectionsPerAddress, as the settings say now (they change with {@link #reconfigure}). */
+    private final ConnectionLimits limits = new ConnectionLimits(() -> settings.maxSessions(),
+            () -> settings.maxConnectionsPerAddress());
     private final String sessionPrefix = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
     private NioSocketAcceptor acceptor;
     private SimpleIoProcessorPool<NioSession> processors;
@@ -236,35 +234,22 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     /** Connections open now (counted against {@link SmtpSettings#maxSessions()}). */
-    public int openSessions() { return sessions.get(); }
+    public int openSessions() { return limits.open(); }
 
     /** Connections refused so far because of {@code maxSessions} or {@code maxConnectionsPerAddress}. */
-    public long refusedConnections() { return refused.get(); }
+    public long refusedConnections() { return limits.refused(); }
 
     /**
      * Counts a new connection against the limits; null when it may proceed, else the refusal. A refused connection
      * is not counted (its close releases nothing).
      */
     private SmtpReply admit(IoSession io) {
-        SmtpSettings s = settings;
-        if (sessions.incrementAndGet() > s.maxSessions()) {
-            sessions.decrementAndGet();
-            return TOO_MANY_SESSIONS;
-        }
-        String key = io.getRemoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
-                ? AuthThrottle.addressKey(a.getAddress()) : String.valueOf(io.getRemoteAddress());
-        int n = perAddress.merge(key, 1, Integer::sum);
-        if (n > s.maxConnectionsPerAddress()) {
-            release(key);
-            sessions.decrementAndGet();
-            return TOO_MANY_FROM_ADDRESS;
-        }
-        io.setAttribute(COUNTED, key);
+        ConnectionLimits.Admission admission = limits.admit(
+                io.getRemoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null);
+        if (admission instanceof ConnectionLimits.Refused r)
+            return r.reason() == ConnectionLimits.Reason.TOO_MANY_SESSIONS ? TOO_MANY_SESSIONS : TOO_MANY_FROM_ADDRESS;
+        io.setAttribute(COUNTED, admission);
         return null;
-    }
-
-    private void release(String key) {
-        perAddress.computeIfPresent(key, (k, n) -> n <= 1 ? null : n - 1);
     }
 
     ExtensionRegistry registry() { return registry; }
@@ -324,7 +309,6 @@ public final class SmtpServer implements AutoCloseable {
             SmtpReply refusal = admit(io);
             if (refusal != null) {
                 // refused before any hook or session state: the cheapest possible answer to a flood
-                refused.incrementAndGet();
                 log.info("{}: refused: {}", io.getRemoteAddress(), refusal.text());
                 io.write(IoBuffer.wrap(refusal.render(true).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
                 io.closeOnFlush();
@@ -362,10 +346,7 @@ public final class SmtpServer implements AutoCloseable {
 
         @Override
         public void sessionClosed(IoSession io) {
-            if (io.removeAttribute(COUNTED) instanceof String key) {
-                release(key);
-                sessions.decrementAndGet();
-            }
+            if (io.removeAttribute(COUNTED) instanceof ConnectionLimits.Admitted counted) counted.close();
             SmtpSession session = (SmtpSession) io.getAttribute(SESSION);
             if (session != null) session.closedByPeer();
         }

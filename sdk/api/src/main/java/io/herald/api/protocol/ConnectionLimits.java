@@ -2,10 +2,12 @@ package io.herald.api.protocol;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 
 /**
  * Connection limits for a plugin's listeners, with the semantics of the SMTP core's {@code maxSessions} and
@@ -23,15 +25,23 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ConnectionLimits {
 
-    private final int maxSessions;
-    private final int maxPerAddress;
+    private final IntSupplier maxSessions;
+    private final IntSupplier maxPerAddress;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong refused = new AtomicLong();
     private final ConcurrentHashMap<String, Integer> perAddress = new ConcurrentHashMap<>();
 
     /** @throws IllegalArgumentException when a limit is below 1 */
     public ConnectionLimits(int maxSessions, int maxPerAddress) {
+        this(() -> maxSessions, () -> maxPerAddress);
         if (maxSessions < 1 || maxPerAddress < 1) throw new IllegalArgumentException("limits must be at least 1");
+    }
+
+    /**
+     * Limits read at each {@link #admit}, for a listener whose settings change while it runs (the SMTP core's
+     * reconfiguration): a lower limit refuses new connections until enough of those open have closed.
+     */
+    public ConnectionLimits(IntSupplier maxSessions, IntSupplier maxPerAddress) {
         this.maxSessions = maxSessions;
         this.maxPerAddress = maxPerAddress;
     }
@@ -70,13 +80,13 @@ public final class ConnectionLimits {
      * limits.
      */
     public Admission admit(InetAddress address) {
-        if (open.incrementAndGet() > maxSessions) {
+        if (open.incrementAndGet() > maxSessions.getAsInt()) {
             open.decrementAndGet();
             refused.incrementAndGet();
             return new Refused(Reason.TOO_MANY_SESSIONS);
         }
         String key = address == null ? "unknown" : addressKey(address);
-        if (perAddress.merge(key, 1, Integer::sum) > maxPerAddress) {
+        if (perAddress.merge(key, 1, Integer::sum) > maxPerAddress.getAsInt()) {
             release(key);
             refused.incrementAndGet();
             return new Refused(Reason.TOO_MANY_FROM_ADDRESS);
@@ -116,9 +126,7 @@ public final class ConnectionLimits {
     public static String addressKey(InetAddress a) {
         byte[] b = a.getAddress();
         if (a instanceof Inet6Address) {
-            StringBuilder s = new StringBuilder("ip6:");
-            for (int i = 0; i < 8; i++) s.append(String.format("%02x", b[i] & 0xff));
-            return s.append("/64").toString();
+            return "ip6:" + HexFormat.of().formatHex(b, 0, 8) + "/64";
         }
         return "ip:" + a.getHostAddress();
     }

@@ -56,4 +56,25 @@ class ConnectionLimitsTest {
         assertThatThrownBy(() -> new ConnectionLimits(0, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ConnectionLimits(1, 0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /** Limits read at each admit (the SMTP core's reconfiguration): a lower limit refuses until enough have closed. */
+    @Test
+    void suppliedLimitsAreReadAtEachAdmit() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger perAddress = new java.util.concurrent.atomic.AtomicInteger(2);
+        ConnectionLimits limits = new ConnectionLimits(() -> 100, perAddress::get);
+        InetAddress a = ip("192.0.2.1");
+        ConnectionLimits.Admission first = limits.admit(a);
+        ConnectionLimits.Admission second = limits.admit(a);
+        assertThat(second).isInstanceOf(ConnectionLimits.Admitted.class);
+        perAddress.set(1);
+        assertThat(limits.admit(a)).isEqualTo(new ConnectionLimits.Refused(ConnectionLimits.Reason.TOO_MANY_FROM_ADDRESS));
+        ((ConnectionLimits.Admitted) second).close();
+        assertThat(limits.admit(a)).as("still one open, the new limit").isInstanceOf(ConnectionLimits.Refused.class);
+        ((ConnectionLimits.Admitted) first).close();
+        assertThat(limits.admit(a)).isInstanceOf(ConnectionLimits.Admitted.class);
+        perAddress.set(5);
+        assertThat(limits.admit(a)).isInstanceOf(ConnectionLimits.Admitted.class);
+        assertThat(limits.open()).isEqualTo(2);
+        assertThat(limits.refused()).isEqualTo(2);
+    }
 }
